@@ -1,0 +1,74 @@
+import { resolve } from 'node:path';
+import { Hearth } from './hearth.js';
+import { createLogger } from './log.js';
+import { ConfigTooNewError } from './config/migrations.js';
+
+export interface DaemonSettings {
+  dev: boolean;
+  dataDir: string;
+  host: string;
+  port: number;
+}
+
+/** Environment contract (DESIGN.md): HEARTH_DATA_DIR, HEARTH_PORT, HEARTH_HOST; --dev switches the defaults. */
+export function daemonSettings(env: NodeJS.ProcessEnv, dev: boolean): DaemonSettings {
+  const portText = env.HEARTH_PORT ?? (dev ? '8080' : '80');
+  const port = Number(portText);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`HEARTH_PORT must be a port number (0 to 65535), not "${portText}"`);
+  return {
+    dev,
+    dataDir: resolve(env.HEARTH_DATA_DIR ?? (dev ? 'var' : '/var/lib/hearth')),
+    host: env.HEARTH_HOST ?? '0.0.0.0',
+    port,
+  };
+}
+
+const STOP_DEADLINE_MS = 5_000;
+
+/** Start hearthd in the foreground, print how to reach it, stop cleanly on SIGTERM/SIGINT. */
+export async function runDaemon(settings: DaemonSettings): Promise<void> {
+  const log = createLogger();
+  const hearth = new Hearth({ dataDir: settings.dataDir, host: settings.host, port: settings.port, log });
+  try {
+    await hearth.start();
+  } catch (err) {
+    const message = err instanceof ConfigTooNewError ? err.message : (err as Error).message;
+    process.stderr.write(`hearthd: ${message}\n`);
+    process.exit(1);
+  }
+  await printBanner(hearth, settings);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`${signal}: stopping`);
+    const deadline = setTimeout(() => {
+      log.error(`did not stop within ${STOP_DEADLINE_MS / 1000} s; exiting anyway`);
+      process.exit(1);
+    }, STOP_DEADLINE_MS);
+    deadline.unref();
+    await hearth.stop();
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+async function printBanner(hearth: Hearth, settings: DaemonSettings): Promise<void> {
+  const status = hearth.status();
+  const code = await hearth.auth.currentSetupCode();
+  const local = settings.host === '0.0.0.0' || settings.host === '127.0.0.1' || settings.host === '::';
+  const lines = [
+    '',
+    `  Hearth ${status.version} is running${settings.dev ? ' (development mode)' : ''}`,
+    '',
+    ...(local ? [`  Open:        http://localhost:${status.port}/`] : []),
+    ...status.urls.map((u, i) => `  ${i === 0 && !local ? 'Open:       ' : '             '} ${u}`),
+    `  Setup code:  ${code ?? '(claimed: sign in as the owner)'}`,
+    `  Data:        ${status.dataDir}`,
+    '',
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+}

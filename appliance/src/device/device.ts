@@ -1,0 +1,83 @@
+import { Router } from '@koa/router';
+import type { ConfigStore } from '../config/config-store.js';
+import type { Module } from '../module.js';
+import { badRequest, unauthorized } from '../http/problem.js';
+import { bodyObject } from '../http/middleware.js';
+import { checkDeviceName, checkHostname, factoryHostname } from './names.js';
+import { VERSION } from '../version.js';
+
+export interface DeviceView {
+  id: string;
+  name: string;
+  factoryHostname: string;
+  hostname: string;
+  localNames: string[];
+  version: string;
+  setup: 'pending' | 'complete';
+}
+
+/** The box's identity (made once, in config) and its names: display name and host names. */
+export class Device implements Module {
+  readonly name = 'device';
+  constructor(private readonly config: ConfigStore) {}
+  async start(): Promise<void> {}
+  async stop(): Promise<void> {}
+
+  /** Every .local name the box answers to: the factory one always, the custom one if set. */
+  localNames(): string[] {
+    const d = this.config.data.device;
+    const names = [`${factoryHostname(d.suffix)}.local`];
+    if (d.hostname) names.push(`${d.hostname}.local`);
+    return names;
+  }
+
+  view(): DeviceView {
+    const d = this.config.data.device;
+    return {
+      id: d.id,
+      name: d.name,
+      factoryHostname: factoryHostname(d.suffix),
+      hostname: d.hostname,
+      localNames: this.localNames(),
+      version: VERSION,
+      setup: this.config.data.setup.state,
+    };
+  }
+
+  /** Validate both names first, so a bad one changes nothing. */
+  async rename(input: { name?: unknown; hostname?: unknown }): Promise<DeviceView> {
+    const patch: { name?: string; hostname?: string } = {};
+    if (input.name !== undefined) {
+      const name = checkDeviceName(input.name);
+      if (!name.ok) throw badRequest(name.error, { field: 'name' });
+      patch.name = name.value;
+    }
+    if (input.hostname !== undefined) {
+      const hostname = checkHostname(input.hostname);
+      if (!hostname.ok) throw badRequest(hostname.error, { field: 'hostname' });
+      patch.hostname = hostname.value;
+    }
+    if (patch.name === undefined && patch.hostname === undefined) throw badRequest('Give a name or a host name to change.');
+    await this.config.update((c) => void Object.assign(c.device, patch));
+    return this.view();
+  }
+
+  routes(): Router {
+    const r = new Router();
+    r.get('/health', (ctx) => {
+      ctx.set('Cache-Control', 'no-store');
+      ctx.body = { status: 'ok', version: VERSION, setup: this.config.data.setup.state };
+    });
+    // Before setup the box is anybody's to look at (its name is on the network anyway); after, the owner's.
+    r.get('/device', (ctx) => {
+      if (this.config.data.setup.state === 'complete' && !ctx.state.user) throw unauthorized();
+      ctx.body = this.view();
+    });
+    r.put('/device', async (ctx) => {
+      if (!ctx.state.user) throw unauthorized();
+      const body = bodyObject(ctx);
+      ctx.body = await this.rename({ name: body.name, hostname: body.hostname });
+    });
+    return r;
+  }
+}

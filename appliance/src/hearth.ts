@@ -1,0 +1,150 @@
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { networkInterfaces } from 'node:os';
+import type { Context } from 'koa';
+import { createLogger, type Logger } from './log.js';
+import type { Module } from './module.js';
+import { ConfigStore } from './config/config-store.js';
+import { Auth, type AuthOptions } from './auth/auth.js';
+import { authRoutes } from './auth/routes.js';
+import { sessionToken } from './auth/cookies.js';
+import { Device } from './device/device.js';
+import { SetupWizard } from './setup/setup-wizard.js';
+import { HttpServer } from './http/http-server.js';
+import { ControlSocket } from './control/control-socket.js';
+import { controlRoutes, type StatusView } from './control/routes.js';
+import { Discovery } from './discovery/discovery.js';
+import { ModelManager } from './models/models.js';
+import { ShareManager } from './shares/shares.js';
+import { AgentRunner } from './agents/agents.js';
+import { Telemetry } from './telemetry/telemetry.js';
+import { VERSION } from './version.js';
+
+export interface HearthOptions {
+  dataDir: string;
+  host: string;
+  /** 0 picks a free port (tests). */
+  port: number;
+  uiRoot?: string;
+  log?: Logger;
+  auth?: AuthOptions;
+  discovery?: { enabled?: boolean; interfaceCheckMs?: number };
+}
+
+export const DEFAULT_UI_ROOT = fileURLToPath(new URL('../../ui/dist', import.meta.url));
+
+/** The composition root: builds every module, starts them in order, stops them in reverse. */
+export class Hearth {
+  readonly log: Logger;
+  readonly config: ConfigStore;
+  readonly auth: Auth;
+  readonly device: Device;
+  readonly setup: SetupWizard;
+  readonly http: HttpServer;
+  readonly control: ControlSocket;
+  readonly discovery: Discovery | null;
+  private readonly modules: Module[];
+  private started: Module[] = [];
+  private readonly startedAt = Date.now();
+
+  constructor(readonly options: HearthOptions) {
+    const log = (this.log = options.log ?? createLogger());
+    const dataDir = resolve(options.dataDir);
+    this.config = new ConfigStore(dataDir, log.child('config'));
+    this.auth = new Auth(this.config, log.child('auth'), options.auth);
+    this.device = new Device(this.config);
+    this.setup = new SetupWizard(this.config, this.auth, this.device, log.child('setup'));
+    const models = new ModelManager();
+    const shares = new ShareManager();
+    const agents = new AgentRunner();
+    const telemetry = new Telemetry();
+    this.http = new HttpServer({
+      host: options.host,
+      port: options.port,
+      uiRoot: options.uiRoot ?? DEFAULT_UI_ROOT,
+      log: log.child('http'),
+      identify: (ctx: Context) => this.auth.sessionUser(sessionToken(ctx)),
+      routers: [this.device.routes(), this.setup.routes(), authRoutes(this.auth)],
+    });
+    this.control = new ControlSocket(
+      join(dataDir, 'hearthd.sock'),
+      controlRoutes({ auth: this.auth, device: this.device, setup: this.setup, status: () => this.status() }),
+      log.child('control'),
+    );
+    this.discovery =
+      options.discovery?.enabled === false
+        ? null
+        : new Discovery({
+            config: this.config,
+            device: this.device,
+            port: () => this.http.port,
+            log: log.child('discovery'),
+            interfaceCheckMs: options.discovery?.interfaceCheckMs,
+          });
+    // Order matters: state first, then the parts that use it, then the doors to the outside.
+    this.modules = [
+      this.config,
+      this.auth,
+      this.device,
+      this.setup,
+      models,
+      shares,
+      agents,
+      telemetry,
+      this.http,
+      this.control,
+      ...(this.discovery ? [this.discovery] : []),
+    ];
+  }
+
+  async start(): Promise<void> {
+    for (const m of this.modules) {
+      try {
+        await m.start();
+      } catch (err) {
+        this.log.error(`could not start ${m.name}: ${(err as Error).message}`);
+        await this.stop();
+        throw err;
+      }
+      this.started.push(m);
+    }
+  }
+
+  /** Reverse order: goodbye on mDNS first, in-flight requests finish, config is flushed last. */
+  async stop(): Promise<void> {
+    const started = this.started;
+    this.started = [];
+    for (const m of started.reverse()) {
+      try {
+        await m.stop();
+      } catch (err) {
+        this.log.error(`could not stop ${m.name} cleanly: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  status(): StatusView {
+    const port = this.http.port;
+    const portPart = port === 80 ? '' : `:${port}`;
+    const localNames = this.device.localNames();
+    return {
+      version: VERSION,
+      pid: process.pid,
+      uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
+      setup: this.config.data.setup.state,
+      name: this.config.data.device.name,
+      localNames,
+      port,
+      urls: [...localNames.map((n) => `http://${n}${portPart}/`), ...lanAddresses().map((a) => `http://${a}${portPart}/`)],
+      dataDir: this.config.dataDir,
+    };
+  }
+}
+
+/** Non-internal IPv4 addresses: what a person can type when .local does not resolve. */
+export function lanAddresses(): string[] {
+  return Object.values(networkInterfaces())
+    .flat()
+    .filter((a): a is NonNullable<typeof a> => !!a && a.family === 'IPv4' && !a.internal)
+    .map((a) => a.address);
+}
