@@ -273,6 +273,7 @@ export class Auth implements Module {
       throw new Problem(403, 'Wrong password', 'The current password is wrong.', { field: 'currentPassword' });
     }
     const next = checkPassword(nextInput, 'newPassword');
+    this.loginLimiter.reset(client);
     const passwordHash = await hashSecret(next);
     await this.config.update((c) => {
       if (c.auth.owner) c.auth.owner = { ...c.auth.owner, passwordHash, passwordChangedAt: new Date().toISOString() };
@@ -288,6 +289,10 @@ export class Auth implements Module {
       c.auth.sessions = [];
     });
     this.claims.clear();
+    // Physical presence proved who this is: earlier failures no longer hold the owner back.
+    this.claimLimiter.clear();
+    this.loginLimiter.clear();
+    this.globalClaimLimiter.clear();
     const code = await this.newSetupCode();
     this.log.warn('owner password cleared from the box; claim it again with the new setup code');
     return code;

@@ -28,6 +28,10 @@ export class FailureRateLimiter {
     this.failures.delete(client);
   }
 
+  clear(): void {
+    this.failures.clear();
+  }
+
   private recent(client: string): number[] {
     const cutoff = this.now() - this.windowMs;
     const list = (this.failures.get(client) ?? []).filter((t) => t > cutoff);

@@ -53,7 +53,17 @@ export async function sameOriginWrites(ctx: Context, next: Next): Promise<void> 
 
 /** JSON bodies only, 64 KiB at most: nothing in this API needs more. */
 export function jsonBodies(limit = '64kb') {
-  const parse = bodyParser({ enableTypes: ['json'], jsonLimit: limit, encoding: 'utf-8' });
+  const parse = bodyParser({
+    enableTypes: ['json'],
+    jsonLimit: limit,
+    encoding: 'utf-8',
+    onError: (err) => {
+      const status = (err as { status?: number }).status;
+      if (status === 413) throw new Problem(413, 'Request too large', `The request body is larger than this endpoint accepts (${limit}).`);
+      if (status === 400) throw new Problem(400, 'Invalid JSON', 'The request body is not valid JSON.');
+      throw err;
+    },
+  });
   return async function jsonBody(ctx: Context, next: Next): Promise<void> {
     if (!SAFE_METHODS.has(ctx.method) && ctx.request.length && !ctx.is('application/json')) {
       throw new Problem(415, 'Unsupported media type', 'Send the request body as JSON (Content-Type: application/json).');

@@ -1,0 +1,128 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { VERSION } from '../version.js';
+import { daemonSettings, runDaemon } from '../daemon.js';
+import type { StatusView } from '../control/routes.js';
+import type { SetupState } from '../setup/setup-wizard.js';
+import { callDaemon, cliDataDir, CliError } from './control-client.js';
+import { readSecret } from './read-secret.js';
+
+const USAGE = `Usage: hearth <command> [options]
+
+Commands:
+  serve [--dev]                      start hearthd in the foreground (--dev: data in ./var, port 8080)
+  status                             what the running box is doing and where to reach it
+  setup-code                         print the current setup code (until the box is claimed)
+  setup --owner NAME [--name BOX] [--hostname HOST]
+                                     claim and finish setup without a browser; password from stdin
+  reset-password                     clear the owner's password and make a new setup code (data kept)
+  version                            print the version
+
+Options:
+  --json                             machine-readable output
+  --data-dir DIR                     the data directory of the daemon to talk to
+                                     (default: $HEARTH_DATA_DIR, ./var if a dev daemon runs there, else /var/lib/hearth)
+`;
+
+type Flags = { json: boolean; dataDir: string };
+
+function print(flags: Flags, value: unknown, human: string): void {
+  process.stdout.write(flags.json ? JSON.stringify(value, null, 2) + '\n' : human + '\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      json: { type: 'boolean', default: false },
+      dev: { type: 'boolean', default: false },
+      'data-dir': { type: 'string' },
+      owner: { type: 'string' },
+      name: { type: 'string' },
+      hostname: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const command = positionals[0];
+  if (values.help || !command || command === 'help') {
+    process.stdout.write(USAGE);
+    return command || values.help ? 0 : 2;
+  }
+  if (positionals.length > 1) throw new CliError(`Unexpected argument "${positionals[1]}". See \`hearth help\`.`);
+  const flags: Flags = { json: values.json ?? false, dataDir: cliDataDir(process.env, values['data-dir']) };
+
+  switch (command) {
+    case 'serve': {
+      const env = values['data-dir'] ? { ...process.env, HEARTH_DATA_DIR: values['data-dir'] } : process.env;
+      await runDaemon(daemonSettings(env, values.dev ?? false));
+      return -1; // keeps running
+    }
+    case 'version':
+      print(flags, { version: VERSION }, VERSION);
+      return 0;
+    case 'status': {
+      const s = await callDaemon<StatusView>(flags.dataDir, 'GET', '/status');
+      print(
+        flags,
+        s,
+        [
+          `${s.name}: running (hearthd ${s.version}, pid ${s.pid}, up ${formatDuration(s.uptimeSeconds)})`,
+          `Setup:  ${s.setup === 'complete' ? 'complete' : 'waiting to be claimed (hearth setup-code)'}`,
+          `Open:   ${s.urls.join('\n        ')}`,
+          `Data:   ${s.dataDir}`,
+        ].join('\n'),
+      );
+      return 0;
+    }
+    case 'setup-code': {
+      const r = await callDaemon<{ setupCode: string | null; claimed: boolean }>(flags.dataDir, 'GET', '/setup-code');
+      if (!r.setupCode) {
+        if (flags.json) print(flags, r, '');
+        else process.stderr.write('This box is already claimed; there is no setup code. To set a new owner password: hearth reset-password\n');
+        return flags.json ? 0 : 1;
+      }
+      print(flags, r, r.setupCode);
+      return 0;
+    }
+    case 'setup': {
+      if (!values.owner) throw new CliError('Give the owner\u2019s user name: hearth setup --owner NAME [--name BOX]. The password is read from stdin.');
+      const password = await readSecret(`Password for ${values.owner} (10 or more characters): `);
+      const state = await callDaemon<SetupState>(flags.dataDir, 'POST', '/setup', {
+        owner: values.owner,
+        password,
+        ...(values.name !== undefined ? { name: values.name } : {}),
+        ...(values.hostname !== undefined ? { hostname: values.hostname } : {}),
+      });
+      print(flags, state, `Setup complete. ${state.device.name} is at ${state.device.localNames.map((n) => `http://${n}`).join(' and ')}; sign in as ${values.owner.trim().toLowerCase()}.`);
+      return 0;
+    }
+    case 'reset-password': {
+      const r = await callDaemon<{ setupCode: string }>(flags.dataDir, 'POST', '/reset-password');
+      print(flags, r, `The owner's password is cleared and everyone is signed out; all data is kept.\nOpen the box's page and claim it with this setup code to set a new password:\n\n  ${r.setupCode}\n`);
+      return 0;
+    }
+    default:
+      throw new CliError(`Unknown command "${command}". See \`hearth help\`.`);
+  }
+}
+
+function formatDuration(seconds: number): string {
+  if (seconds < 60) return `${seconds} s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min`;
+  if (seconds < 86400) return `${Math.floor(seconds / 3600)} h ${Math.floor((seconds % 3600) / 60)} min`;
+  return `${Math.floor(seconds / 86400)} d ${Math.floor((seconds % 86400) / 3600)} h`;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (err: unknown) => {
+    const known = err instanceof CliError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    process.stderr.write(`hearth: ${(err as Error).message}\n`);
+    if (!known) process.stderr.write(`${(err as Error).stack ?? ''}\n`);
+    process.exitCode = known ? 1 : 70;
+  },
+);
