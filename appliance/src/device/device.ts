@@ -46,6 +46,13 @@ export class Device implements Module {
 
   /** Validate both names first, so a bad one changes nothing. */
   async rename(input: { name?: unknown; hostname?: unknown }): Promise<DeviceView> {
+    const patch = this.checkNames(input);
+    await this.config.update((c) => void Object.assign(c.device, patch));
+    return this.view();
+  }
+
+  /** The checked form of a rename, or a 400 naming the field at fault. */
+  checkNames(input: { name?: unknown; hostname?: unknown }): { name?: string; hostname?: string } {
     const patch: { name?: string; hostname?: string } = {};
     if (input.name !== undefined) {
       const name = checkDeviceName(input.name);
@@ -58,8 +65,7 @@ export class Device implements Module {
       patch.hostname = hostname.value;
     }
     if (patch.name === undefined && patch.hostname === undefined) throw badRequest('Give a name or a host name to change.');
-    await this.config.update((c) => void Object.assign(c.device, patch));
-    return this.view();
+    return patch;
   }
 
   routes(): Router {

@@ -1,7 +1,7 @@
 import { Router } from '@koa/router';
 import type { Context } from 'koa';
 import type { ConfigStore } from '../config/config-store.js';
-import type { Auth } from '../auth/auth.js';
+import { checkPassword, checkUsername, type Auth } from '../auth/auth.js';
 import type { Device, DeviceView } from '../device/device.js';
 import type { Module } from '../module.js';
 import type { Logger } from '../log.js';
@@ -73,11 +73,16 @@ export class SetupWizard implements Module {
   async headless(input: { owner: unknown; password: unknown; name?: unknown; hostname?: unknown }): Promise<SetupState> {
     if (!this.auth.claimable) throw conflict('This box already has an owner. Use `hearth reset-password` to set a new password.');
     if (!this.auth.recovering) this.requirePending();
+    // Check every input before acting, so bad input changes nothing.
+    if (!this.auth.recovering) checkUsername(input.owner);
+    checkPassword(input.password);
+    const naming = input.name !== undefined || input.hostname !== undefined;
+    if (naming) this.device.checkNames({ name: input.name, hostname: input.hostname ?? '' });
     const code = await this.auth.currentSetupCode();
     const { token } = await this.auth.claim(code ?? '', 'local');
     await this.auth.createOwner(token, input.owner, input.password);
     if (this.config.data.setup.state === 'pending') {
-      if (input.name !== undefined || input.hostname !== undefined) await this.setName(input);
+      if (naming) await this.setName(input);
       else await this.config.update((c) => void (c.setup.step = 'finish'));
       await this.finish();
     }
