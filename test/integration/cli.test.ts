@@ -102,6 +102,19 @@ test('reset-password prints a new code; setup with it sets a new password and ke
   assert.equal((await web.get('/api/device')).body.name, 'Den');
 });
 
+test('rename from the box: checked like the web form', async () => {
+  const bad = await hearth(['rename', '--name', 'z'.repeat(300)], d.dataDir);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /too long/);
+  const ok = await hearth(['rename', '--name', 'Living Room', '--hostname', 'Living Room', '--json'], d.dataDir);
+  assert.equal(ok.code, 0, ok.stderr);
+  const device = JSON.parse(ok.stdout);
+  assert.equal(device.name, 'Living Room');
+  assert.deepEqual(device.localNames.slice(1), ['living-room.local']);
+  const cleared = await hearth(['rename', '--hostname', ''], d.dataDir);
+  assert.match(cleared.stdout, /Renamed: Living Room, at hearth-[0-9a-f]{4}\.local\./);
+});
+
 test('a clear message when hearthd is not running', async () => {
   const empty = await tempDataDir();
   try {

@@ -54,3 +54,34 @@ test('kill -9 during a burst of config writes, 50 times: the config always loads
   const s = await d.stop();
   assert.equal(s.code, 0);
 });
+
+test('hearthd with a corrupt config.json: kept aside, the last good copy used, said in the log', async (t) => {
+  const { writeFile } = await import('node:fs/promises');
+  const dir = await tempDataDir();
+  t.after(() => removeDir(dir));
+  let d = await startDaemon({ dataDir: dir });
+  await controlRequest(d.socketPath, 'POST', '/setup', { owner: 'alice', password: 'correct horse battery', name: 'First' });
+  const c = new HttpClient(d.url);
+  await c.post('/api/auth/login', { username: 'alice', password: 'correct horse battery' });
+  assert.equal((await c.put('/api/device', { name: 'Second' })).status, 200);
+  await d.stop();
+
+  await writeFile(join(dir, 'config.json'), '\u0000\u0000garbage');
+  d = await startDaemon({ dataDir: dir });
+  assert.match(d.output(), /config\.json could not be used \(not valid JSON/);
+  assert.match(d.output(), /using the last good copy/);
+  assert.equal((await controlRequest<{ setup: string; name: string }>(d.socketPath, 'GET', '/status')).body.name, 'First');
+  assert.equal((await readdir(dir)).filter((f) => f.startsWith('config.json.broken-')).length, 1);
+  await d.stop();
+
+  // Both copies broken: a fresh unclaimed box, saying why.
+  await writeFile(join(dir, 'config.json'), '{}');
+  await writeFile(join(dir, 'config.json.bak'), 'nope');
+  d = await startDaemon({ dataDir: dir });
+  assert.match(d.output(), /no usable backup either: starting unclaimed with a fresh setup code/);
+  const code = await controlRequest<{ setupCode: string | null }>(d.socketPath, 'GET', '/setup-code');
+  assert.match(code.body.setupCode ?? '', /^[2-9A-Z]{4}-[2-9A-Z]{4}$/);
+  assert.ok(d.output().includes(code.body.setupCode!), 'the new code is printed');
+  assert.equal((await readdir(dir)).filter((f) => f.startsWith('config.json.broken-')).length, 2);
+  await d.stop();
+});

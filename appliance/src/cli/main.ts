@@ -4,6 +4,7 @@ import { VERSION } from '../version.js';
 import { daemonSettings, runDaemon } from '../daemon.js';
 import type { StatusView } from '../control/routes.js';
 import type { SetupState } from '../setup/setup-wizard.js';
+import type { DeviceView } from '../device/device.js';
 import { callDaemon, cliDataDir, CliError } from './control-client.js';
 import { readSecret } from './read-secret.js';
 
@@ -15,6 +16,9 @@ Commands:
   setup-code                         print the current setup code (until the box is claimed)
   setup --owner NAME [--name BOX] [--hostname HOST]
                                      claim and finish setup without a browser; password from stdin
+  rename [--name BOX] [--hostname HOST]
+                                     change the name shown on the network and/or the extra host name
+                                     (--hostname "" removes it; hearth-xxxx.local always answers)
   reset-password                     clear the owner's password and make a new setup code (data kept)
   version                            print the version
 
@@ -96,6 +100,15 @@ async function main(argv: string[]): Promise<number> {
         ...(values.hostname !== undefined ? { hostname: values.hostname } : {}),
       });
       print(flags, state, `Setup complete. ${state.device.name} is at ${state.device.localNames.map((n) => `http://${n}`).join(' and ')}; sign in as ${values.owner.trim().toLowerCase()}.`);
+      return 0;
+    }
+    case 'rename': {
+      if (values.name === undefined && values.hostname === undefined) throw new CliError('Give --name BOX and/or --hostname HOST.');
+      const device = await callDaemon<DeviceView>(flags.dataDir, 'PUT', '/device', {
+        ...(values.name !== undefined ? { name: values.name } : {}),
+        ...(values.hostname !== undefined ? { hostname: values.hostname } : {}),
+      });
+      print(flags, device, `Renamed: ${device.name}, at ${device.localNames.join(' and ')}.`);
       return 0;
     }
     case 'reset-password': {

@@ -34,6 +34,10 @@ export function controlRoutes(deps: { auth: Auth; device: Device; setup: SetupWi
   r.post('/reset-password', async (ctx) => {
     ctx.body = { setupCode: await deps.auth.resetPassword() };
   });
+  r.put('/device', async (ctx) => {
+    const body = bodyObject(ctx);
+    ctx.body = await deps.device.rename({ name: body.name, hostname: body.hostname });
+  });
   r.get('/version', (ctx) => {
     ctx.body = { version: VERSION };
   });
