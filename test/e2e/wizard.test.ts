@@ -1,0 +1,253 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { ROOT, controlRequest, removeDir, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
+
+// The first-run wizard in a real browser against a real hearthd, at desktop and phone sizes.
+
+const CHROMIUM = '/usr/bin/chromium';
+const SHOTS = join(ROOT, 'test/e2e/screenshots');
+const OWNER = 'alice';
+const PASSWORD = 'correct horse battery';
+const VIEWPORTS = [
+  { width: 1280, height: 800 },
+  { width: 375, height: 812 },
+] as const;
+
+let browser: Browser | undefined;
+
+before(async () => {
+  assert.ok(
+    existsSync(CHROMIUM),
+    `The browser tests need Debian's chromium at ${CHROMIUM}. Install it (as root: apt-get install chromium, or run make test-deps) and run the tests again.`,
+  );
+  assert.ok(existsSync(join(ROOT, 'ui/dist/index.html')), 'The web UI is not built: run `npm run -s build` first.');
+  await mkdir(SHOTS, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+interface Watch {
+  problems: string[];
+  /** Answers >= 400 the walk provokes on purpose, as "METHOD /path STATUS". */
+  expect(failure: string): void;
+}
+
+/** Collect console errors (CSP violations show up there), page errors and unplanned failed requests. */
+async function watch(context: BrowserContext, page: Page): Promise<Watch> {
+  const problems: string[] = [];
+  const expected = new Set<string>();
+  // Init scripts run outside the page's CSP, so this listener is not itself a violation.
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline code'}`);
+    });
+  });
+  page.on('console', (m) => {
+    // Failed loads are judged below, by request, against the failures the walk provokes.
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource: the server responded with a status of')) {
+      problems.push(`console error: ${m.text()}`);
+    }
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('requestfailed', (r) => problems.push(`request failed: ${r.method()} ${r.url()} (${r.failure()?.errorText ?? '?'})`));
+  page.on('response', (r) => {
+    if (r.status() < 400) return;
+    const key = `${r.request().method()} ${new URL(r.url()).pathname} ${r.status()}`;
+    if (!expected.has(key)) problems.push(`unexpected answer: ${key}`);
+  });
+  return { problems, expect: (failure) => void expected.add(failure) };
+}
+
+/** The id of the focused element, looking inside shadow roots. */
+function waitForFocus(page: Page, id: string) {
+  return page.waitForFunction((want) => {
+    let el: Element | null = document.activeElement;
+    while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
+    return el?.id === want;
+  }, id);
+}
+
+async function waitForPath(page: Page, path: string): Promise<void> {
+  await page.waitForURL((url) => url.pathname === path);
+}
+
+async function apiState(d: RunningDaemon): Promise<{ setup: string; device: { factoryHostname: string } }> {
+  return (await fetch(`${d.url}/api/setup/state`)).json() as Promise<{ setup: string; device: { factoryHostname: string } }>;
+}
+
+for (const vp of VIEWPORTS) {
+  const size = `${vp.width}x${vp.height}`;
+
+  test(`the wizard at ${size}: claim, owner, name, finish; sign out and in; a second browser cannot claim`, async (t) => {
+    assert.ok(browser, 'the browser did not start');
+    const d = await startDaemon();
+    const contexts: BrowserContext[] = [];
+    t.after(async () => {
+      for (const c of contexts) await c.close().catch(() => undefined);
+      await d.stop();
+      await removeDir(d.dataDir);
+    });
+    const code = (await controlRequest<{ setupCode: string }>(d.socketPath, 'GET', '/setup-code')).body.setupCode;
+    assert.match(code, /^[A-Z0-9]{4}-[A-Z0-9]{4}$/);
+    const factory = `${(await apiState(d)).device.factoryHostname}.local`;
+
+    // The served page obeys the CSP: no inline script at all.
+    const indexHtml = await (await fetch(`${d.url}/setup`)).text();
+    assert.doesNotMatch(indexHtml, /<script(?![^>]*\bsrc=)[^>]*>/, 'index.html has an inline <script>');
+
+    const context = await browser.newContext({ viewport: { width: vp.width, height: vp.height } });
+    contexts.push(context);
+    context.setDefaultTimeout(10_000);
+    const page = await context.newPage();
+    const w = await watch(context, page);
+
+    let n = 0;
+    const shot = async (step: string) => {
+      await page.evaluate(() => document.fonts.ready);
+      const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+      assert.ok(scrollWidth <= vp.width, `${step}: the page scrolls sideways at ${vp.width} px (scrollWidth ${scrollWidth})`);
+      n += 1;
+      await page.screenshot({ path: join(SHOTS, `${size}-${String(n).padStart(2, '0')}-${step}.png`), fullPage: true });
+    };
+    const heading = (name: string | RegExp) => page.getByRole('heading', { name, level: 1 });
+
+    // Welcome
+    await page.goto(`${d.url}/`);
+    await heading('Welcome to Hearth').waitFor();
+    await waitForPath(page, '/setup/welcome');
+    assert.equal(await page.title(), 'Hearth');
+    assert.ok(await page.getByText('Step 1 of 5').isVisible());
+    await shot('welcome');
+    await page.getByRole('button', { name: 'Get started' }).click();
+
+    // Claim: a wrong code is refused with a visible message next to the field, then the right one is accepted.
+    await heading('Claim your Hearth').waitFor();
+    await waitForFocus(page, 'code');
+    assert.ok(await page.getByText('hearth setup-code').isVisible(), 'the claim step says where to find the code');
+    await shot('claim');
+    const codeInput = page.getByLabel('Setup code');
+    w.expect('POST /api/setup/claim 401');
+    await codeInput.pressSequentially('abcd 2345');
+    assert.equal(await codeInput.inputValue(), 'ABCD-2345', 'the code is formatted while typing');
+    await page.keyboard.press('Enter');
+    const wrong = page.getByRole('alert').filter({ hasText: 'not this box’s setup code' });
+    await wrong.waitFor();
+    assert.equal(await codeInput.getAttribute('aria-invalid'), 'true');
+    assert.match((await codeInput.getAttribute('aria-describedby')) ?? '', /\bcode-error\b/);
+    await shot('claim-wrong-code');
+    await codeInput.fill(code.toLowerCase());
+    await page.keyboard.press('Enter');
+
+    // Owner; a reload keeps this step (the server owns the wizard's state).
+    await heading('Create the owner account').waitFor();
+    await waitForPath(page, '/setup/owner');
+    await page.reload();
+    await heading('Create the owner account').waitFor();
+    await waitForFocus(page, 'username');
+    assert.ok(await page.getByText('At least 10 characters').isVisible(), 'the password rule is shown');
+    await page.getByLabel('User name').fill(OWNER);
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await page.getByLabel('Confirm password').fill('something else entirely');
+    await page.keyboard.press('Enter');
+    await page.getByRole('alert').filter({ hasText: 'The two passwords differ' }).waitFor();
+    await shot('owner');
+    await page.getByLabel('Confirm password').fill(PASSWORD);
+    await page.keyboard.press('Enter');
+
+    // Name, with the live host name preview computed by hearthd's own slugify.
+    await heading('Name your Hearth').waitFor();
+    await waitForPath(page, '/setup/name');
+    await waitForFocus(page, 'name');
+    await page.getByLabel('Name', { exact: true }).fill('Kitchen Hearth');
+    const preview = page.locator('#hostname-preview');
+    assert.match(await preview.innerText(), new RegExp(`${factory.replace(/\./g, '\\.')}`), 'the factory name is mentioned');
+    await page.getByLabel('Host name').fill('Kitchen Hearth!');
+    await preview.getByText('kitchen-hearth.local').waitFor();
+    assert.match(await preview.innerText(), /keeps working/);
+    await shot('name');
+    await page.keyboard.press('Enter');
+
+    // Finish: the summary, a reload (session cookie), then the dashboard.
+    await heading("You're all set").waitFor();
+    await waitForPath(page, '/setup/finish');
+    await page.reload();
+    await heading("You're all set").waitFor();
+    const summary = await page.locator('hearth-step-finish dl').innerText();
+    for (const expected of [OWNER, 'Kitchen Hearth', 'kitchen-hearth.local', factory]) assert.ok(summary.includes(expected), `summary shows ${expected}`);
+    await shot('finish');
+    await page.getByRole('button', { name: 'Finish' }).click();
+
+    await heading('Dashboard').waitFor();
+    await waitForPath(page, '/');
+    assert.equal(await page.getByTestId('box-name').innerText(), 'Kitchen Hearth');
+    assert.equal(await page.getByTestId('local-name').innerText(), 'kitchen-hearth.local');
+    assert.equal((await apiState(d)).setup, 'complete');
+    await shot('dashboard');
+
+    if (vp.width >= 1024) {
+      // Settings: rename the box; the header follows.
+      await page.getByRole('link', { name: 'Settings' }).click();
+      await heading('Settings').waitFor();
+      await page.getByLabel('Host name').fill('den');
+      await page.getByRole('button', { name: 'Save name' }).click();
+      await page.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
+      assert.equal(await page.getByTestId('local-name').innerText(), 'den.local');
+      await shot('settings');
+    } else {
+      // The phone layout keeps the navigation behind a menu button.
+      await page.getByRole('button', { name: 'Menu' }).click();
+      await page.getByRole('link', { name: 'Settings' }).waitFor();
+      await shot('menu');
+      await page.getByRole('button', { name: 'Menu' }).click();
+    }
+
+    // Sign out, then in again.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await heading('Sign in').waitFor();
+    await waitForPath(page, '/login');
+    await waitForFocus(page, 'username');
+    await shot('login');
+    await page.getByLabel('User name').fill(OWNER);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.keyboard.press('Enter');
+    await heading('Dashboard').waitFor();
+    await waitForPath(page, '/');
+    await shot('signed-in-again');
+
+    // A second, fresh browser: setup is done, so it sees the sign-in page and cannot claim.
+    const other = await browser.newContext({ viewport: { width: vp.width, height: vp.height } });
+    contexts.push(other);
+    other.setDefaultTimeout(10_000);
+    const otherPage = await other.newPage();
+    const w2 = await watch(other, otherPage);
+    await otherPage.goto(`${d.url}/setup/claim`);
+    await otherPage.getByRole('heading', { name: 'Sign in', level: 1 }).waitFor();
+    await otherPage.waitForURL((url) => url.pathname === '/login');
+    w2.expect('POST /api/setup/claim 409');
+    const claimStatus = await otherPage.evaluate(async (c) => {
+      const res = await fetch('/api/setup/claim', {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ code: c }),
+      });
+      return res.status;
+    }, code);
+    assert.equal(claimStatus, 409);
+    n += 1;
+    await otherPage.screenshot({ path: join(SHOTS, `${size}-${String(n).padStart(2, '0')}-second-browser.png`), fullPage: true });
+
+    assert.deepEqual(w.problems, [], 'no console errors, CSP violations or unexpected failed requests');
+    assert.deepEqual(w2.problems, [], 'no console errors in the second browser');
+  });
+}

@@ -1,0 +1,38 @@
+import { svg, html, type SVGTemplateResult, type TemplateResult } from 'lit';
+
+// Small stroke icons drawn for Hearth (24x24, currentColor): no icon font, no requests.
+const paths = {
+  home: svg`<path d="M3 11l9-7 9 7"/><path d="M5 10v10h5v-6h4v6h5V10"/>`,
+  settings: svg`<path d="M4 6h9M18 6h2M4 12h3M12 12h8M4 18h11M20 18h0"/><circle cx="15.5" cy="6" r="2.5"/><circle cx="9.5" cy="12" r="2.5"/><circle cx="17.5" cy="18" r="2.5"/>`,
+  model: svg`<rect x="6" y="6" width="12" height="12" rx="2"/><rect x="9.5" y="9.5" width="5" height="5" rx="1"/><path d="M9 2.5V6M15 2.5V6M9 18v3.5M15 18v3.5M2.5 9H6M2.5 15H6M18 9h3.5M18 15h3.5"/>`,
+  folder: svg`<path d="M3 7.5A2.5 2.5 0 0 1 5.5 5H9l2 2.5h7.5A2.5 2.5 0 0 1 21 10v7.5a2.5 2.5 0 0 1-2.5 2.5h-13A2.5 2.5 0 0 1 3 17.5z"/>`,
+  agent: svg`<rect x="4" y="8" width="16" height="12" rx="3.5"/><path d="M12 4.5V8M9 13.5v.5M15 13.5v.5M9.5 17h5"/><circle cx="12" cy="3.5" r="1"/>`,
+  energy: svg`<path d="M13 2.5L4.5 13.5H11l-1 8 8.5-11H12z"/>`,
+  lock: svg`<rect x="5" y="10.5" width="14" height="10" rx="2.5"/><path d="M8 10.5V7.5a4 4 0 0 1 8 0v3"/>`,
+  clock: svg`<circle cx="12" cy="12" r="9"/><path d="M12 7v5l3.5 2"/>`,
+  key: svg`<circle cx="7.5" cy="15.5" r="4"/><path d="M10.5 12.5L20 3M16.5 6.5l3 3M14 9l2 2"/>`,
+  menu: svg`<path d="M4 7h16M4 12h16M4 17h16"/>`,
+  close: svg`<path d="M6 6l12 12M18 6L6 18"/>`,
+  check: svg`<path d="M5 12.5l4.5 4.5L19 7.5"/>`,
+  alert: svg`<circle cx="12" cy="12" r="9"/><path d="M12 7.5v5.5M12 16.5v.01"/>`,
+  info: svg`<circle cx="12" cy="12" r="9"/><path d="M12 11v5.5M12 7.5v.01"/>`,
+  signOut: svg`<path d="M14.5 4H18a2 2 0 0 1 2 2v12a2 2 0 0 1-2 2h-3.5M9.5 16.5L5 12l4.5-4.5M5 12h10.5"/>`,
+  globe: svg`<circle cx="12" cy="12" r="9"/><path d="M3 12h18M12 3c2.5 2.6 3.8 5.6 3.8 9s-1.3 6.4-3.8 9M12 3c-2.5 2.6-3.8 5.6-3.8 9s1.3 6.4 3.8 9"/>`,
+  arrow: svg`<path d="M5 12h14M13 6l6 6-6 6"/>`,
+} satisfies Record<string, SVGTemplateResult>;
+
+export type IconName = keyof typeof paths;
+
+export function icon(name: IconName, size = 20): TemplateResult {
+  return html`<svg class="icon" width=${size} height=${size} viewBox="0 0 24 24" fill="none" stroke="currentColor"
+    stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true" focusable="false">${paths[name]}</svg>`;
+}
+
+/** The Hearth mark: a flame on an ember-coloured tile. */
+export function logo(size = 36): TemplateResult {
+  return html`<svg class="logo" width=${size} height=${size} viewBox="0 0 64 64" aria-hidden="true" focusable="false">
+    <rect width="64" height="64" rx="16" fill="#c2410c" />
+    <path d="M32 11c2 9 13 14 13 27a13 13 0 0 1-26 0c0-7 4-11 7-14 0 5 2 8 5 9-1-9-1-15 1-22z" fill="#fff7ed" />
+    <path d="M32 34c3 3 6 5 6 9a6 6 0 0 1-12 0c0-4 3-6 6-9z" fill="#fb923c" />
+  </svg>`;
+}

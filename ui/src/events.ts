@@ -1,0 +1,21 @@
+import type { DeviceView, SetupState } from './data/api.js';
+
+// Views report upward with these events; the app shell and the wizard own what happens next.
+export interface HearthEvents {
+  /** A wizard step is done; `state` is the server's answer when the step changed it. */
+  'step-done': { state?: SetupState };
+  /** Go back one wizard step. */
+  'step-back': Record<string, never>;
+  /** The server sent a new setup state: the shell applies it. */
+  'hearth-state': { state: SetupState };
+  /** Ask the server where we are again (after sign in or out, or an expired session); `notice` is shown after. */
+  'hearth-refresh': { notice?: string; signedOut?: boolean };
+  /** The box was renamed. */
+  'device-changed': { device: DeviceView };
+}
+
+export function fire<K extends keyof HearthEvents>(from: EventTarget, type: K, detail: HearthEvents[K]): void {
+  from.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
+}
+
+export type HearthEvent<K extends keyof HearthEvents> = CustomEvent<HearthEvents[K]>;

@@ -1,0 +1,281 @@
+import { LitElement, css, html, type PropertyValues } from 'lit';
+import { keyed } from 'lit/directives/keyed.js';
+import { api, type SetupState } from '../data/api.js';
+import { primaryLocalName } from '../data/names.js';
+import { shared } from '../components/styles.js';
+import { icon, logo } from '../components/icons.js';
+import { fire } from '../events.js';
+import { SECTIONS } from './sections.js';
+import './page-dashboard.js';
+import './page-settings.js';
+import './page-coming.js';
+
+/** The signed-in frame: header with the box's names, navigation, sign out, and the page. */
+export class HearthMain extends LitElement {
+  static override properties = {
+    state: { attribute: false },
+    path: {},
+    menuOpen: { state: true },
+    signingOut: { state: true },
+  };
+  declare state: SetupState;
+  declare path: string;
+  declare menuOpen: boolean;
+  declare signingOut: boolean;
+
+  constructor() {
+    super();
+    this.path = '/';
+    this.menuOpen = false;
+    this.signingOut = false;
+  }
+
+  static override styles = [
+    shared,
+    css`
+      :host {
+        min-height: 100vh;
+        min-height: 100dvh;
+        display: grid;
+        grid-template-rows: auto 1fr;
+      }
+      header {
+        position: sticky;
+        top: 0;
+        z-index: 10;
+        display: flex;
+        align-items: center;
+        gap: 0.75rem;
+        padding: 0.6rem 1rem;
+        min-height: 4rem;
+        background: rgba(255, 255, 255, 0.92);
+        backdrop-filter: saturate(1.4) blur(8px);
+        border-bottom: 1px solid var(--hearth-border);
+      }
+      .who {
+        display: flex;
+        align-items: center;
+        gap: 0.7rem;
+        min-width: 0;
+        flex: 1;
+        color: inherit;
+        text-decoration: none;
+      }
+      .who:hover {
+        color: inherit;
+      }
+      .names {
+        display: grid;
+        min-width: 0;
+        line-height: 1.25;
+      }
+      .box-name {
+        font-weight: 700;
+        font-size: 1.05rem;
+        white-space: nowrap;
+        overflow: hidden;
+        text-overflow: ellipsis;
+      }
+      .local-name {
+        font-family: var(--hearth-mono);
+        font-size: 0.82rem;
+        color: var(--hearth-muted);
+        white-space: nowrap;
+        overflow: hidden;
+        text-overflow: ellipsis;
+      }
+      .user {
+        color: var(--hearth-muted);
+        font-size: 0.9rem;
+      }
+      .menu-button {
+        display: none;
+      }
+      .sign-out {
+        min-height: 2.5rem;
+        padding: 0.4rem 0.9rem;
+        font-size: 0.95rem;
+      }
+      .layout {
+        display: grid;
+        grid-template-columns: 15rem minmax(0, 1fr);
+        min-width: 0;
+      }
+      nav {
+        padding: 1.25rem 0.75rem;
+        border-right: 1px solid var(--hearth-border);
+        background: rgba(255, 255, 255, 0.5);
+      }
+      nav ul {
+        list-style: none;
+        margin: 0;
+        padding: 0;
+        display: grid;
+        gap: 0.2rem;
+        position: sticky;
+        top: 5.25rem;
+      }
+      nav a {
+        display: flex;
+        align-items: center;
+        gap: 0.7rem;
+        padding: 0.6rem 0.8rem;
+        border-radius: var(--hearth-radius-sm);
+        color: var(--hearth-text);
+        text-decoration: none;
+        font-weight: 550;
+      }
+      nav a:hover {
+        background: var(--hearth-surface-2);
+        color: var(--hearth-text);
+      }
+      nav a:focus-visible {
+        outline: none;
+        box-shadow: 0 0 0 3px var(--hearth-accent-ring);
+      }
+      nav a[aria-current='page'] {
+        background: var(--hearth-accent-soft);
+        color: var(--hearth-accent-hover);
+      }
+      nav a .icon {
+        color: var(--hearth-muted);
+      }
+      nav a[aria-current='page'] .icon {
+        color: var(--hearth-accent);
+      }
+      nav .soon {
+        margin-left: auto;
+        font-size: 0.68rem;
+        font-weight: 650;
+        text-transform: uppercase;
+        letter-spacing: 0.04em;
+        color: var(--hearth-muted);
+      }
+      main {
+        min-width: 0;
+        padding: 2rem clamp(1rem, 3vw, 2.5rem) 3rem;
+      }
+      main > * {
+        max-width: 64rem;
+      }
+      @media (max-width: 820px) {
+        .menu-button {
+          display: inline-flex;
+          padding: 0.4rem;
+          min-height: 2.5rem;
+          min-width: 2.5rem;
+        }
+        .user {
+          display: none;
+        }
+        .layout {
+          grid-template-columns: minmax(0, 1fr);
+        }
+        nav {
+          display: none;
+          border-right: 0;
+          border-bottom: 1px solid var(--hearth-border);
+          background: var(--hearth-surface);
+          padding: 0.5rem 0.75rem 0.75rem;
+        }
+        nav.open {
+          display: block;
+        }
+        nav ul {
+          position: static;
+        }
+        main {
+          padding-top: 1.25rem;
+        }
+      }
+      @media (max-width: 420px) {
+        header {
+          gap: 0.5rem;
+          padding-inline: 0.6rem;
+        }
+        .who .logo {
+          display: none;
+        }
+      }
+    `,
+  ];
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    // Following a link closes the phone menu.
+    if (changed.has('path') && changed.get('path') !== undefined) this.menuOpen = false;
+  }
+
+  private async signOut(): Promise<void> {
+    this.signingOut = true;
+    try {
+      await api.logout();
+    } catch {
+      // Signed out or not, ask the server where we stand.
+    } finally {
+      this.signingOut = false;
+    }
+    fire(this, 'hearth-refresh', { signedOut: true });
+  }
+
+  private page() {
+    if (this.path === '/') return html`<hearth-page-dashboard .state=${this.state}></hearth-page-dashboard>`;
+    if (this.path === '/settings') return html`<hearth-page-settings .state=${this.state}></hearth-page-settings>`;
+    const section = SECTIONS.find((s) => s.path === this.path && s.coming);
+    if (section) return html`<hearth-page-coming .section=${section}></hearth-page-coming>`;
+    return html`<div class="card">
+      <h1>Page not found</h1>
+      <p class="muted">There is nothing at <code>${this.path}</code>.</p>
+      <a class="btn secondary" href="/">Go to the dashboard</a>
+    </div>`;
+  }
+
+  protected override render() {
+    const device = this.state.device;
+    return html`
+      <header>
+        <button
+          class="btn quiet menu-button"
+          type="button"
+          aria-label="Menu"
+          aria-controls="main-nav"
+          aria-expanded=${this.menuOpen ? 'true' : 'false'}
+          @click=${() => (this.menuOpen = !this.menuOpen)}
+        >
+          ${icon(this.menuOpen ? 'close' : 'menu', 22)}
+        </button>
+        <a class="who" href="/" aria-label=${`${device.name}, dashboard`}>
+          ${logo(34)}
+          <span class="names">
+            <span class="box-name" data-testid="box-name">${device.name}</span>
+            <span class="local-name" data-testid="local-name">${primaryLocalName(device)}</span>
+          </span>
+        </a>
+        <span class="user">${this.state.username}</span>
+        <button class="btn secondary sign-out" type="button" ?disabled=${this.signingOut} @click=${this.signOut}>
+          ${icon('signOut', 18)} Sign out
+        </button>
+      </header>
+      <div class="layout">
+        <nav id="main-nav" class=${this.menuOpen ? 'open' : ''} aria-label="Main">
+          <ul>
+            ${SECTIONS.map(
+              (s) => html`<li>
+                <a href=${s.path} aria-current=${s.path === this.path ? 'page' : 'false'}
+                  >${icon(s.icon, 20)} ${s.label} ${s.coming ? html`<span class="soon">Soon</span>` : ''}</a
+                >
+              </li>`,
+            )}
+          </ul>
+        </nav>
+        <main>${keyed(this.path, this.page())}</main>
+      </div>
+    `;
+  }
+}
+customElements.define('hearth-main', HearthMain);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'hearth-main': HearthMain;
+  }
+}

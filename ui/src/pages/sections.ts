@@ -1,0 +1,39 @@
+import type { IconName } from '../components/icons.js';
+
+export interface Section {
+  path: string;
+  label: string;
+  icon: IconName;
+  /** Not built yet: what it will do, shown on its placeholder page and the dashboard. */
+  coming?: string;
+}
+
+/** The main navigation, in order. A section with `coming` shows a placeholder until its issue lands. */
+export const SECTIONS: readonly Section[] = [
+  { path: '/', label: 'Dashboard', icon: 'home' },
+  {
+    path: '/models',
+    label: 'Models',
+    icon: 'model',
+    coming: 'Choose a local AI model that fits this box, download it, and see how fast it answers.',
+  },
+  {
+    path: '/folders',
+    label: 'Folders',
+    icon: 'folder',
+    coming: 'Share folders on your network and choose which of them Hearth may read and file things into.',
+  },
+  {
+    path: '/agents',
+    label: 'Agents',
+    icon: 'agent',
+    coming: 'Agents that act on new files and on schedules, around the clock, and keep a record of what they did.',
+  },
+  {
+    path: '/energy',
+    label: 'Energy',
+    icon: 'energy',
+    coming: 'Power draw, temperatures and what each job costs, from the sensors this box really has.',
+  },
+  { path: '/settings', label: 'Settings', icon: 'settings' },
+];
