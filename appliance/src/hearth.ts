@@ -78,6 +78,7 @@ export class Hearth {
             config: this.config,
             device: this.device,
             port: () => this.http.port,
+            host: options.host,
             log: log.child('discovery'),
             interfaceCheckMs: options.discovery?.interfaceCheckMs,
           });
@@ -133,6 +134,7 @@ export class Hearth {
       uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
       setup: this.config.data.setup.state,
       name: this.config.data.device.name,
+      announcedName: this.discovery?.announcedName ?? null,
       localNames,
       port,
       urls: [...localNames.map((n) => `http://${n}${portPart}/`), ...lanAddresses().map((a) => `http://${a}${portPart}/`)],

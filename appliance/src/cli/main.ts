@@ -73,6 +73,7 @@ async function main(argv: string[]): Promise<number> {
         s,
         [
           `${s.name}: running (hearthd ${s.version}, pid ${s.pid}, up ${formatDuration(s.uptimeSeconds)})`,
+          ...(s.announcedName && s.announcedName !== s.name ? [`Shown on the network as "${s.announcedName}": another box there has this name.`] : []),
           `Setup:  ${s.setup === 'complete' ? 'complete' : 'waiting to be claimed (hearth setup-code)'}`,
           `Open:   ${s.urls.join('\n        ')}`,
           `Data:   ${s.dataDir}`,

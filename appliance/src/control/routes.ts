@@ -11,6 +11,8 @@ export interface StatusView {
   uptimeSeconds: number;
   setup: 'pending' | 'complete';
   name: string;
+  /** The name other devices see: the box's name, or "Name (2)" if another box on the LAN had it first. */
+  announcedName: string | null;
   localNames: string[];
   port: number;
   urls: string[];
