@@ -96,6 +96,9 @@ test('reset-password prints a new code; setup with it sets a new password and ke
   assert.equal((await hearth(['setup-code'], d.dataDir)).stdout.trim(), setupCode);
   const web = new HttpClient(d.url);
   assert.equal((await web.post('/api/auth/login', { username: 'bob', password: 'correct horse battery' })).status, 409, 'no password until reclaimed');
+  const wrongOwner = await hearth(['setup', '--owner', 'mallory'], d.dataDir, 'a second good password\n');
+  assert.equal(wrongOwner.code, 1);
+  assert.match(wrongOwner.stderr, /owner is bob/);
   const again = await hearth(['setup', '--owner', 'bob'], d.dataDir, 'a second good password\n');
   assert.equal(again.code, 0, again.stderr);
   assert.equal((await web.post('/api/auth/login', { username: 'bob', password: 'a second good password' })).status, 200);

@@ -6,7 +6,7 @@ import type { Device, DeviceView } from '../device/device.js';
 import type { Module } from '../module.js';
 import type { Logger } from '../log.js';
 import { bodyObject, ownerOnly } from '../http/middleware.js';
-import { conflict } from '../http/problem.js';
+import { badRequest, conflict } from '../http/problem.js';
 import { claimToken, clearClaimCookie, setClaimCookie, setSessionCookie } from '../auth/cookies.js';
 
 /** Where a visitor is in the wizard. The server decides, so a reload lands on the same step. */
@@ -74,7 +74,13 @@ export class SetupWizard implements Module {
     if (!this.auth.claimable) throw conflict('This box already has an owner. Use `hearth reset-password` to set a new password.');
     if (!this.auth.recovering) this.requirePending();
     // Check every input before acting, so bad input changes nothing.
-    if (!this.auth.recovering) checkUsername(input.owner);
+    const existing = this.config.data.auth.owner?.username;
+    if (existing && checkUsername(input.owner) !== existing) {
+      throw badRequest(`This box's owner is ${existing}; the password reset keeps that account. Run: hearth setup --owner ${existing}`, {
+        field: 'owner',
+      });
+    }
+    if (!existing) checkUsername(input.owner);
     checkPassword(input.password);
     const naming = input.name !== undefined || input.hostname !== undefined;
     if (naming) this.device.checkNames({ name: input.name, hostname: input.hostname ?? '' });
