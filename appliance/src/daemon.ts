@@ -59,12 +59,11 @@ export async function runDaemon(settings: DaemonSettings): Promise<void> {
 async function printBanner(hearth: Hearth, settings: DaemonSettings): Promise<void> {
   const status = hearth.status();
   const code = await hearth.auth.currentSetupCode();
-  const local = settings.host === '0.0.0.0' || settings.host === '127.0.0.1' || settings.host === '::';
   const lines = [
     '',
     `  Hearth ${status.version} is running${settings.dev ? ' (development mode)' : ''}`,
     '',
-    ...[...(local ? [`http://localhost:${status.port}/`] : []), ...status.urls].map((u, i) => `  ${i === 0 ? 'Open:' : ''.padEnd(5)}        ${u}`),
+    ...status.urls.map((u, i) => `  ${i === 0 ? 'Open:' : ''.padEnd(5)}        ${u}`),
     `  Setup code:  ${code ?? '(claimed: sign in as the owner)'}`,
     `  Data:        ${status.dataDir}`,
     '',

@@ -137,10 +137,19 @@ export class Hearth {
       announcedName: this.discovery?.announcedName ?? null,
       localNames,
       port,
-      urls: [...localNames.map((n) => `http://${n}${portPart}/`), ...lanAddresses().map((a) => `http://${a}${portPart}/`)],
+      urls: reachableUrls(this.options.host, localNames, portPart),
       dataDir: this.config.dataDir,
     };
   }
+}
+
+/** Where a person can open the box, given the address the web server listens on. */
+function reachableUrls(host: string, localNames: string[], portPart: string): string[] {
+  if (/^(127\.|::1$|localhost$)/.test(host)) return [`http://localhost${portPart}/`]; // not on the network at all
+  const wildcard = host === '0.0.0.0' || host === '::';
+  // On the wildcard address a browser on the box itself can use localhost too.
+  const addresses = wildcard ? [...lanAddresses(), 'localhost'] : [host];
+  return [...localNames, ...addresses].map((h) => `http://${h}${portPart}/`);
 }
 
 /** Non-internal IPv4 addresses: what a person can type when .local does not resolve. */
