@@ -59,7 +59,12 @@ async function watch(context: BrowserContext, page: Page): Promise<Watch> {
     }
   });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('requestfailed', (r) => problems.push(`request failed: ${r.method()} ${r.url()} (${r.failure()?.errorText ?? '?'})`));
+  page.on('requestfailed', (r) => {
+    const error = r.failure()?.errorText ?? '?';
+    // A reload or navigation cancels loads still in flight (often the favicon): the browser's doing, not a failure.
+    if (error === 'net::ERR_ABORTED') return;
+    problems.push(`request failed: ${r.method()} ${r.url()} (${error})`);
+  });
   page.on('response', (r) => {
     if (r.status() < 400) return;
     const key = `${r.request().method()} ${new URL(r.url()).pathname} ${r.status()}`;

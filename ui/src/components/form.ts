@@ -104,6 +104,8 @@ export class FormElement extends LitElement {
   protected fieldAliases: Record<string, string> = {};
   /** Move focus to the first input when this view appears. */
   protected focusOnShow = true;
+  /** Its requests need the signed-in session: a 401 means the session ended, and the shell is asked to sign in again. */
+  protected sessionRequired = false;
 
   constructor() {
     super();
@@ -144,6 +146,19 @@ export class FormElement extends LitElement {
     }
   }
 
+  /** Something was typed into a field: its error no longer applies. */
+  protected edited(id: string): void {
+    this.clearError(id);
+  }
+
+  /** An `onInput` for a field: keep what is typed in property `key`, and note the field `id` was edited. */
+  protected setter(key: keyof this & string, id: string = key): (value: string) => void {
+    return (value) => {
+      (this as Record<string, unknown>)[key] = value;
+      this.edited(id);
+    };
+  }
+
   /** Run one request; while it runs the submit button is disabled; a failure is shown. */
   protected async run<T>(action: () => Promise<T>): Promise<T | undefined> {
     if (this.busy) return undefined;
@@ -161,6 +176,7 @@ export class FormElement extends LitElement {
   }
 
   protected showError(e: ApiError): void {
+    if (this.sessionRequired && this.sessionEnded(e)) return;
     const id = e.field ? this.fieldAliases[e.field] ?? e.field : undefined;
     if (id && this.fieldIds.includes(id)) {
       this.errors = { [id]: e.detail };

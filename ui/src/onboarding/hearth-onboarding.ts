@@ -1,7 +1,8 @@
 import { LitElement, css, html, nothing } from 'lit';
 import type { SetupState } from '../data/api.js';
 import { shared } from '../components/styles.js';
-import { icon, logo } from '../components/icons.js';
+import { frameStyles, noticeBanner } from '../components/frame.js';
+import { logo } from '../components/icons.js';
 import { fire, type HearthEvent } from '../events.js';
 import { navigate } from '../router.js';
 import { stepAfter, stepBefore, stepToShow, stepsFor, type WizardStep } from './steps.js';
@@ -30,21 +31,10 @@ export class HearthOnboarding extends LitElement {
 
   static override styles = [
     shared,
+    frameStyles,
     css`
-      :host {
-        min-height: 100vh;
-        min-height: 100dvh;
-        display: flex;
-        flex-direction: column;
-        align-items: center;
-        padding: 1.25rem 1rem 2rem;
-        background: radial-gradient(1200px 500px at 50% -180px, #fde6d3 0%, rgba(250, 246, 241, 0) 70%), var(--hearth-bg);
-      }
       .frame {
-        width: 100%;
         max-width: 34rem;
-        display: grid;
-        gap: 1.25rem;
       }
       .brand {
         display: flex;
@@ -165,7 +155,7 @@ export class HearthOnboarding extends LitElement {
           </ol>
         </nav>
         <p class="count" id="step-count">Step ${index + 1} of ${steps.length}: ${step.label}</p>
-        ${this.notice ? html`<p class="banner info" role="status">${icon('info', 18)}<span>${this.notice}</span></p>` : nothing}
+        ${noticeBanner(this.notice)}
         <main class="card">${step.render(this.state, { canGoBack: Boolean(stepBefore(step, this.state)) })}</main>
         <footer>Hearth ${device.version} · ${device.localNames.join(' · ')}</footer>
       </div>

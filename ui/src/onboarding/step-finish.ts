@@ -1,5 +1,5 @@
 import { css, html } from 'lit';
-import { api, type ApiError, type SetupState } from '../data/api.js';
+import { api, type SetupState } from '../data/api.js';
 import { FormElement, formAlert, submitButton } from '../components/form.js';
 import { shared } from '../components/styles.js';
 import { fire } from '../events.js';
@@ -11,6 +11,8 @@ export class StepFinish extends FormElement {
     state: { attribute: false },
   };
   declare state: SetupState | undefined;
+
+  protected override sessionRequired = true;
 
   static override styles = [
     shared,
@@ -60,10 +62,6 @@ export class StepFinish extends FormElement {
     e.preventDefault();
     const state = await this.run(() => api.finishSetup());
     if (state) fire(this, 'step-done', { state });
-  }
-
-  protected override showError(e: ApiError): void {
-    if (!this.sessionEnded(e)) super.showError(e);
   }
 
   protected override render() {

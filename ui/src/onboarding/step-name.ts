@@ -1,5 +1,5 @@
 import { html } from 'lit';
-import { api, type ApiError, type SetupState } from '../data/api.js';
+import { api, type SetupState } from '../data/api.js';
 import { FormElement, formAlert, submitButton } from '../components/form.js';
 import { checkNameFields, nameFieldStyles, nameFields } from '../components/name-fields.js';
 import { shared } from '../components/styles.js';
@@ -22,6 +22,7 @@ export class StepName extends FormElement {
   constructor() {
     super();
     this.fieldIds = ['name', 'hostname'];
+    this.sessionRequired = true;
     this.name = '';
     this.hostname = '';
   }
@@ -40,10 +41,6 @@ export class StepName extends FormElement {
     if (state) fire(this, 'step-done', { state });
   }
 
-  protected override showError(e: ApiError): void {
-    if (!this.sessionEnded(e)) super.showError(e);
-  }
-
   protected override render() {
     return html`
       <h1>Name your Hearth</h1>
@@ -55,14 +52,8 @@ export class StepName extends FormElement {
           hostname: this.hostname,
           factoryHostname: this.state?.device.factoryHostname ?? 'hearth',
           errors: this.errors,
-          onName: (v) => {
-            this.name = v;
-            this.clearError('name');
-          },
-          onHostname: (v) => {
-            this.hostname = v;
-            this.clearError('hostname');
-          },
+          onName: this.setter('name'),
+          onHostname: this.setter('hostname'),
         })}
         <div class="actions">${submitButton('Continue', 'Saving…', this.busy)}</div>
       </form>

@@ -100,10 +100,7 @@ export class StepOwner extends FormElement {
               maxlength: 32,
               hint: 'Starts with a letter; then letters, digits, dots, dashes or underscores.',
               error: this.errors.username,
-              onInput: (v) => {
-                this.username = v;
-                this.clearError('username');
-              },
+              onInput: this.setter('username'),
             })}
         ${field({
           id: 'password',
@@ -114,10 +111,7 @@ export class StepOwner extends FormElement {
           hint: html`<span class="rule ${long ? 'met' : ''}">${long ? '✓ ' : ''}At least ${MIN_PASSWORD} characters.</span> A few
             unrelated words make a strong password that is easy to remember.`,
           error: this.errors.password,
-          onInput: (v) => {
-            this.password = v;
-            this.clearError('password');
-          },
+          onInput: this.setter('password'),
         })}
         ${field({
           id: 'confirm',
@@ -126,10 +120,7 @@ export class StepOwner extends FormElement {
           value: this.confirm,
           autocomplete: 'new-password',
           error: this.errors.confirm,
-          onInput: (v) => {
-            this.confirm = v;
-            this.clearError('confirm');
-          },
+          onInput: this.setter('confirm'),
         })}
         <label class="check"
           ><input type="checkbox" .checked=${this.reveal} @change=${(e: Event) => (this.reveal = (e.target as HTMLInputElement).checked)} />

@@ -3,6 +3,7 @@ import { api, type SetupState } from '../data/api.js';
 import { primaryLocalName } from '../data/names.js';
 import { FormElement, field, formAlert, submitButton } from '../components/form.js';
 import { shared } from '../components/styles.js';
+import { frameStyles, noticeBanner } from '../components/frame.js';
 import { icon, logo } from '../components/icons.js';
 import { fire } from '../events.js';
 
@@ -30,21 +31,10 @@ export class HearthLogin extends FormElement {
 
   static override styles = [
     shared,
+    frameStyles,
     css`
-      :host {
-        min-height: 100vh;
-        min-height: 100dvh;
-        display: flex;
-        flex-direction: column;
-        align-items: center;
-        padding: 1.25rem 1rem 2rem;
-        background: radial-gradient(1200px 500px at 50% -180px, #fde6d3 0%, rgba(250, 246, 241, 0) 70%), var(--hearth-bg);
-      }
       .frame {
-        width: 100%;
         max-width: 26rem;
-        display: grid;
-        gap: 1.25rem;
         margin-top: max(0px, calc(12vh - 3rem));
       }
       .brand {
@@ -94,7 +84,7 @@ export class HearthLogin extends FormElement {
           <h1>Sign in</h1>
           <p>to <strong>${device.name}</strong><span class="host mono">${primaryLocalName(device)}</span></p>
         </div>
-        ${this.notice ? html`<p class="banner info" role="status">${icon('info', 18)}<span>${this.notice}</span></p>` : nothing}
+        ${noticeBanner(this.notice)}
         ${pending && !this.notice
           ? html`<p class="banner info">${icon('info', 18)}<span>Setup is not finished yet. Sign in as the owner to carry on.</span></p>`
           : nothing}
@@ -108,10 +98,7 @@ export class HearthLogin extends FormElement {
               autocomplete: 'username',
               plain: true,
               error: this.errors.username,
-              onInput: (v) => {
-                this.username = v;
-                this.clearError('username');
-              },
+              onInput: this.setter('username'),
             })}
             ${field({
               id: 'password',
@@ -120,10 +107,7 @@ export class HearthLogin extends FormElement {
               value: this.password,
               autocomplete: 'current-password',
               error: this.errors.password,
-              onInput: (v) => {
-                this.password = v;
-                this.clearError('password');
-              },
+              onInput: this.setter('password'),
             })}
             <div class="actions">${submitButton('Sign in', 'Signing in…', this.busy)}</div>
             <p class="forgot">Forgot the password? On the box, run <code>hearth reset-password</code>. Your data is kept.</p>

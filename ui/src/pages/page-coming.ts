@@ -1,17 +1,15 @@
-import { LitElement, css, html } from 'lit';
-import { shared } from '../components/styles.js';
+import { css, html } from 'lit';
 import { icon } from '../components/icons.js';
-import { pageStyles } from './page-styles.js';
+import { Page, pageHead } from './page.js';
 import type { Section } from './sections.js';
 
 /** A section that is not built yet: says what it will do. */
-export class PageComing extends LitElement {
+export class PageComing extends Page {
   static override properties = { section: { attribute: false } };
   declare section: Section;
 
   static override styles = [
-    shared,
-    pageStyles,
+    ...Page.styles,
     css`
       .empty {
         display: grid;
@@ -36,13 +34,9 @@ export class PageComing extends LitElement {
     `,
   ];
 
-  protected override firstUpdated(): void {
-    this.renderRoot.querySelector<HTMLElement>('h1')?.focus();
-  }
-
   protected override render() {
     return html`
-      <div class="page-head"><h1 tabindex="-1">${this.section.label}</h1></div>
+      ${pageHead(this.section.label)}
       <section class="card empty">
         <span class="badge">${icon(this.section.icon, 28)}</span>
         <h2>Coming soon</h2>

@@ -1,21 +1,19 @@
-import { LitElement, css, html } from 'lit';
+import { css, html } from 'lit';
 import type { SetupState } from '../data/api.js';
-import { shared } from '../components/styles.js';
 import { icon } from '../components/icons.js';
-import { pageStyles } from './page-styles.js';
+import { Page, pageHead } from './page.js';
 import { SECTIONS } from './sections.js';
 
 /** The box at one of its .local names, on the port this page came from (8080 in development). */
 const addressUrl = (host: string): string => `${location.protocol}//${host}${location.port ? `:${location.port}` : ''}/`;
 
 /** Home after setup: the box at a glance, and what is coming. */
-export class PageDashboard extends LitElement {
+export class PageDashboard extends Page {
   static override properties = { state: { attribute: false } };
   declare state: SetupState;
 
   static override styles = [
-    shared,
-    pageStyles,
+    ...Page.styles,
     css`
       .box {
         display: grid;
@@ -116,18 +114,11 @@ export class PageDashboard extends LitElement {
     `,
   ];
 
-  protected override firstUpdated(): void {
-    this.renderRoot.querySelector<HTMLElement>('h1')?.focus();
-  }
-
   protected override render() {
     const d = this.state.device;
     const addresses = [...d.localNames].reverse();
     return html`
-      <div class="page-head">
-        <h1 tabindex="-1">Dashboard</h1>
-        <p>Welcome home${this.state.username ? html`, <strong>${this.state.username}</strong>` : ''}.</p>
-      </div>
+      ${pageHead('Dashboard', html`Welcome home${this.state.username ? html`, <strong>${this.state.username}</strong>` : ''}.`)}
       <section class="card box" aria-labelledby="box-name">
         <div class="box-head">
           <h2 id="box-name">${icon('home', 22)} ${d.name}</h2>

@@ -1,20 +1,19 @@
-import { LitElement, css, html } from 'lit';
-import { api, type ApiError, type SetupState } from '../data/api.js';
+import { css, html } from 'lit';
+import { api, type SetupState } from '../data/api.js';
 import { FormElement, charCount, field, formAlert, formStatus, submitButton } from '../components/form.js';
 import { checkNameFields, nameFieldStyles, nameFields } from '../components/name-fields.js';
 import { shared } from '../components/styles.js';
 import { icon } from '../components/icons.js';
 import { fire } from '../events.js';
-import { pageStyles } from './page-styles.js';
+import { Page, cardTitleStyles, pageHead } from './page.js';
 
 /** Settings: rename the box, change the owner password. */
-export class PageSettings extends LitElement {
+export class PageSettings extends Page {
   static override properties = { state: { attribute: false } };
   declare state: SetupState;
 
   static override styles = [
-    shared,
-    pageStyles,
+    ...Page.styles,
     css`
       .forms {
         display: grid;
@@ -24,16 +23,9 @@ export class PageSettings extends LitElement {
     `,
   ];
 
-  protected override firstUpdated(): void {
-    this.renderRoot.querySelector<HTMLElement>('h1')?.focus();
-  }
-
   protected override render() {
     return html`
-      <div class="page-head">
-        <h1 tabindex="-1">Settings</h1>
-        <p>Your box's name on the network, and the owner password.</p>
-      </div>
+      ${pageHead('Settings', "Your box's name on the network, and the owner password.")}
       <div class="forms">
         <hearth-settings-name .state=${this.state}></hearth-settings-name>
         <hearth-settings-password .username=${this.state.username ?? ''}></hearth-settings-password>
@@ -42,43 +34,62 @@ export class PageSettings extends LitElement {
   }
 }
 
-const cardStyles = css`
-  :host {
-    display: block;
-  }
-  .card h2 {
-    display: flex;
-    align-items: center;
-    gap: 0.55rem;
-  }
-  .card > p {
-    color: var(--hearth-muted);
-  }
-`;
-
-/** Rename: PUT /api/device with both names; the header follows. */
-export class SettingsName extends FormElement {
+/**
+ * Base for a settings card with a form: a signed-in request, a "saved" message that
+ * editing any field clears, and no focus moved on show (the page heading has it).
+ */
+class SettingsForm extends FormElement {
   static override properties = {
     ...FormElement.properties,
-    state: { attribute: false },
-    name: { state: true },
-    hostname: { state: true },
     saved: { state: true },
   };
-  declare state: SetupState;
-  declare name: string;
-  declare hostname: string;
   declare saved: string;
 
-  static override styles = [shared, nameFieldStyles, cardStyles];
+  static override styles = [
+    shared,
+    cardTitleStyles,
+    css`
+      :host {
+        display: block;
+      }
+      .card > p {
+        color: var(--hearth-muted);
+      }
+    `,
+  ];
 
   constructor() {
     super();
     this.focusOnShow = false;
+    this.sessionRequired = true;
+    this.saved = '';
+  }
+
+  protected override edited(id: string): void {
+    this.saved = '';
+    super.edited(id);
+  }
+}
+
+/** Rename: PUT /api/device with both names; the header follows. */
+export class SettingsName extends SettingsForm {
+  static override properties = {
+    ...SettingsForm.properties,
+    state: { attribute: false },
+    name: { state: true },
+    hostname: { state: true },
+  };
+  declare state: SetupState;
+  declare name: string;
+  declare hostname: string;
+
+  static override styles = [...SettingsForm.styles, nameFieldStyles];
+
+  constructor() {
+    super();
     this.fieldIds = ['name', 'hostname'];
     this.name = '';
     this.hostname = '';
-    this.saved = '';
   }
 
   override connectedCallback(): void {
@@ -99,10 +110,6 @@ export class SettingsName extends FormElement {
     fire(this, 'device-changed', { device });
   }
 
-  protected override showError(e: ApiError): void {
-    if (!this.sessionEnded(e)) super.showError(e);
-  }
-
   protected override render() {
     return html`<section class="card" aria-labelledby="name-title">
       <h2 id="name-title">${icon('globe', 20)} Name and address</h2>
@@ -114,16 +121,8 @@ export class SettingsName extends FormElement {
           hostname: this.hostname,
           factoryHostname: this.state.device.factoryHostname,
           errors: this.errors,
-          onName: (v) => {
-            this.name = v;
-            this.saved = '';
-            this.clearError('name');
-          },
-          onHostname: (v) => {
-            this.hostname = v;
-            this.saved = '';
-            this.clearError('hostname');
-          },
+          onName: this.setter('name'),
+          onHostname: this.setter('hostname'),
         })}
         ${formStatus(this.saved)}
         <div class="actions">${submitButton('Save name', 'Saving…', this.busy)}</div>
@@ -133,33 +132,27 @@ export class SettingsName extends FormElement {
 }
 
 /** Change the owner password: the current one is needed; other sessions are signed out. */
-export class SettingsPassword extends FormElement {
+export class SettingsPassword extends SettingsForm {
   static override properties = {
-    ...FormElement.properties,
+    ...SettingsForm.properties,
     username: {},
     current: { state: true },
     next: { state: true },
     confirm: { state: true },
-    saved: { state: true },
   };
   declare username: string;
   declare current: string;
   declare next: string;
   declare confirm: string;
-  declare saved: string;
-
-  static override styles = [shared, cardStyles];
 
   constructor() {
     super();
-    this.focusOnShow = false;
     this.fieldIds = ['current-password', 'new-password', 'confirm-password'];
     this.fieldAliases = { currentPassword: 'current-password', newPassword: 'new-password' };
     this.username = '';
     this.current = '';
     this.next = '';
     this.confirm = '';
-    this.saved = '';
   }
 
   private async submit(e: Event): Promise<void> {
@@ -177,16 +170,7 @@ export class SettingsPassword extends FormElement {
     this.saved = 'Password changed. Other browsers and devices signed in as the owner were signed out.';
   }
 
-  protected override showError(e: ApiError): void {
-    if (!this.sessionEnded(e)) super.showError(e);
-  }
-
   protected override render() {
-    const set = (key: 'current' | 'next' | 'confirm', id: string) => (v: string) => {
-      this[key] = v;
-      this.saved = '';
-      this.clearError(id);
-    };
     return html`<section class="card" aria-labelledby="password-title">
       <h2 id="password-title">${icon('lock', 20)} Password</h2>
       <p>Changing it signs out every other browser.</p>
@@ -200,7 +184,7 @@ export class SettingsPassword extends FormElement {
           value: this.current,
           autocomplete: 'current-password',
           error: this.errors['current-password'],
-          onInput: set('current', 'current-password'),
+          onInput: this.setter('current', 'current-password'),
         })}
         ${field({
           id: 'new-password',
@@ -210,7 +194,7 @@ export class SettingsPassword extends FormElement {
           autocomplete: 'new-password',
           hint: 'At least 10 characters.',
           error: this.errors['new-password'],
-          onInput: set('next', 'new-password'),
+          onInput: this.setter('next', 'new-password'),
         })}
         ${field({
           id: 'confirm-password',
@@ -219,7 +203,7 @@ export class SettingsPassword extends FormElement {
           value: this.confirm,
           autocomplete: 'new-password',
           error: this.errors['confirm-password'],
-          onInput: set('confirm', 'confirm-password'),
+          onInput: this.setter('confirm', 'confirm-password'),
         })}
         ${formStatus(this.saved)}
         <div class="actions">${submitButton('Change password', 'Changing…', this.busy)}</div>
