@@ -109,15 +109,7 @@ export async function removeStaleLabs(): Promise<string[]> {
     const m = new RegExp(`^${LAB_PREFIX}(\\d+)-`).exec(ns);
     if (!m || alive(Number(m[1]))) continue;
     // Processes that earlier run started inside its namespace (hearthd, avahi, dbus) die with it.
-    const pids = await run('ip', ['netns', 'pids', ns]);
-    for (const pid of pids.stdout.split('\n').map(Number).filter((p) => p > 1)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        /* already gone */
-      }
-    }
-    await run('ip', ['netns', 'del', ns]);
+    await deleteNamespace(ns);
     removed.push(ns);
   }
   for (const entry of readdirSync(tmpdir())) {
@@ -346,16 +338,21 @@ publish-workstation=no
     }
     for (const ns of this.namespaces.reverse()) {
       // Anything still inside (e.g. a hearthd a failed test left running) goes with the namespace.
-      const pids = await run('ip', ['netns', 'pids', ns]);
-      for (const pid of pids.stdout.split('\n').map(Number).filter((p) => p > 1)) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          /* gone */
-        }
-      }
-      await run('ip', ['netns', 'del', ns]);
+      await deleteNamespace(ns);
     }
     if (this.dir) rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** Kill whatever still runs inside a namespace, then delete it. */
+async function deleteNamespace(ns: string): Promise<void> {
+  const pids = await run('ip', ['netns', 'pids', ns]);
+  for (const pid of pids.stdout.split('\n').map(Number).filter((p) => p > 1)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+  await run('ip', ['netns', 'del', ns]);
 }
