@@ -15,6 +15,7 @@ import { ControlSocket } from './control/control-socket.js';
 import { controlRoutes, type StatusView } from './control/routes.js';
 import { Discovery } from './discovery/discovery.js';
 import { ModelManager } from './models/models.js';
+import { checkGgufHeader } from './models/gguf/check.js';
 import { ShareManager } from './shares/shares.js';
 import { AgentRunner } from './agents/agents.js';
 import { Telemetry } from './telemetry/telemetry.js';
@@ -40,6 +41,7 @@ export class Hearth {
   readonly auth: Auth;
   readonly device: Device;
   readonly setup: SetupWizard;
+  readonly models: ModelManager;
   readonly http: HttpServer;
   readonly control: ControlSocket;
   readonly discovery: Discovery | null;
@@ -54,7 +56,7 @@ export class Hearth {
     this.auth = new Auth(this.config, log.child('auth'), options.auth);
     this.device = new Device(this.config);
     this.setup = new SetupWizard(this.config, this.auth, this.device, log.child('setup'));
-    const models = new ModelManager();
+    const models = (this.models = new ModelManager({ config: this.config, log: log.child('models'), checkGguf: checkGgufHeader }));
     const shares = new ShareManager();
     const agents = new AgentRunner();
     const telemetry = new Telemetry();
@@ -65,10 +67,11 @@ export class Hearth {
       log: log.child('http'),
       identify: (ctx: Context) => this.auth.sessionUser(sessionToken(ctx)),
       routers: [this.device.routes(), this.setup.routes(), authRoutes(this.auth)],
+      rootRouters: [models.openAiRouter(), models.ollamaRouter()],
     });
     this.control = new ControlSocket(
       join(dataDir, 'hearthd.sock'),
-      controlRoutes({ auth: this.auth, device: this.device, setup: this.setup, status: () => this.status() }),
+      controlRoutes({ auth: this.auth, device: this.device, setup: this.setup, models, status: () => this.status() }),
       log.child('control'),
     );
     this.discovery =

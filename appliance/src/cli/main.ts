@@ -7,6 +7,7 @@ import type { SetupState } from '../setup/setup-wizard.js';
 import type { DeviceView } from '../device/device.js';
 import { callDaemon, cliDataDir, CliError } from './control-client.js';
 import { readSecret } from './read-secret.js';
+import { modelCommand, tokenCommand } from './model-commands.js';
 
 const USAGE = `Usage: hearth <command> [options]
 
@@ -21,6 +22,10 @@ Commands:
                                      (--hostname "" removes it; hearth-xxxx.local always answers)
   reset-password                     clear the owner's password and make a new setup code (data kept)
   version                            print the version
+  model ls | add FILE [--id ID] [--name NAME] | use ID | rm ID
+                                     the models on the box; the active one serves every request
+  token ls | create NAME | revoke NAME
+                                     bearer tokens for the OpenAI-compatible API at /v1
 
 Options:
   --json                             machine-readable output
@@ -46,6 +51,7 @@ async function main(argv: string[]): Promise<number> {
       owner: { type: 'string' },
       name: { type: 'string' },
       hostname: { type: 'string' },
+      id: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -54,8 +60,13 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return command || values.help ? 0 : 2;
   }
-  if (positionals.length > 1) throw new CliError(`Unexpected argument "${positionals[1]}". See \`hearth help\`.`);
   const flags: Flags = { json: values.json ?? false, dataDir: cliDataDir(process.env, values['data-dir']) };
+  if (command === 'model' || command === 'token') {
+    if (positionals.length > 3) throw new CliError(`Unexpected argument "${positionals[3]}". See \`hearth help\`.`);
+    const ctx = { ...flags, print: (v: unknown, h: string) => print(flags, v, h), options: { id: values.id, name: values.name } };
+    return (command === 'model' ? modelCommand : tokenCommand)(positionals[1], positionals[2], ctx);
+  }
+  if (positionals.length > 1) throw new CliError(`Unexpected argument "${positionals[1]}". See \`hearth help\`.`);
 
   switch (command) {
     case 'serve': {

@@ -23,6 +23,41 @@ export const ownerSchema = z.object({
   passwordChangedAt: isoDate,
 });
 
+export const installedModelSchema = z.object({
+  id: z.string().min(1).max(100),
+  /** File name under <data>/models. */
+  file: z.string().min(1),
+  name: z.string(),
+  sizeBytes: z.number().int().nonnegative(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/).nullable(),
+  source: z.string(),
+  addedAt: isoDate,
+});
+
+export const modelsSchema = z
+  .object({
+    /** The installed model everything uses, by id. */
+    active: z.string().nullable().default(null),
+    installed: z.array(installedModelSchema).default([]),
+    /** Unload after this many idle minutes (0 keeps it loaded). */
+    keepAliveMinutes: z.number().min(0).max(24 * 60).default(10),
+    contextSize: z.number().int().min(256).max(131072).default(4096),
+    /** Measured on this machine at first load (thread count and streams decoded together), keyed by CPU. */
+    calibration: z
+      .object({ machine: z.string(), threads: z.number().int().min(1), parallel: z.number().int().min(1), measuredAt: isoDate })
+      .nullable()
+      .default(null),
+  })
+  .passthrough();
+
+export const apiTokenSchema = z.object({
+  name: z.string().min(1).max(64),
+  hash: z.string().regex(/^[0-9a-f]{64}$/),
+  /** The first characters, so the owner can tell tokens apart. */
+  hint: z.string(),
+  createdAt: isoDate,
+});
+
 export const configSchema = z.object({
   version: z.literal(CONFIG_VERSION),
   device: z.object({
@@ -44,8 +79,10 @@ export const configSchema = z.object({
     owner: ownerSchema.nullable(),
     sessions: z.array(sessionSchema),
   }),
+  models: modelsSchema,
+  /** Bearer tokens for the OpenAI-compatible API, made by the owner; only their sha256 is kept. */
+  apiTokens: z.array(apiTokenSchema).default([]),
   // Places for the later modules; each issue fills its own.
-  models: z.object({}).passthrough(),
   shares: z.array(z.unknown()),
   agents: z.array(z.unknown()),
   telemetry: z.object({}).passthrough(),
@@ -54,3 +91,5 @@ export const configSchema = z.object({
 export type Config = z.infer<typeof configSchema>;
 export type Session = z.infer<typeof sessionSchema>;
 export type Owner = z.infer<typeof ownerSchema>;
+export type InstalledModel = z.infer<typeof installedModelSchema>;
+export type ApiToken = z.infer<typeof apiTokenSchema>;

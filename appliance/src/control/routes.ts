@@ -2,7 +2,9 @@ import { Router } from '@koa/router';
 import type { Auth } from '../auth/auth.js';
 import type { Device } from '../device/device.js';
 import type { SetupWizard } from '../setup/setup-wizard.js';
+import type { ModelManager } from '../models/models.js';
 import { bodyObject } from '../http/middleware.js';
+import { badRequest } from '../http/problem.js';
 import { VERSION } from '../version.js';
 
 export interface StatusView {
@@ -20,7 +22,7 @@ export interface StatusView {
 }
 
 /** What the CLI may do on the box: read status and the setup code, set up headless, reset the password. */
-export function controlRoutes(deps: { auth: Auth; device: Device; setup: SetupWizard; status: () => StatusView }): Router {
+export function controlRoutes(deps: { auth: Auth; device: Device; setup: SetupWizard; models: ModelManager; status: () => StatusView }): Router {
   const r = new Router();
   r.get('/status', (ctx) => {
     ctx.body = deps.status();
@@ -39,6 +41,34 @@ export function controlRoutes(deps: { auth: Auth; device: Device; setup: SetupWi
   r.put('/device', async (ctx) => {
     const body = bodyObject(ctx);
     ctx.body = await deps.device.rename({ name: body.name, hostname: body.hostname });
+  });
+  r.get('/models', (ctx) => {
+    ctx.body = { installed: deps.models.installed(), ...deps.models.status() };
+  });
+  r.post('/models/add', async (ctx) => {
+    const body = bodyObject(ctx);
+    if (typeof body.path !== 'string') throw badRequest('Give the path of a .gguf file on the box.', { field: 'path' });
+    ctx.body = await deps.models.addLocalFile(body.path, {
+      id: typeof body.id === 'string' ? body.id : undefined,
+      name: typeof body.name === 'string' ? body.name : undefined,
+    });
+  });
+  r.post('/models/use', async (ctx) => {
+    ctx.body = await deps.models.use(bodyObject(ctx).id);
+  });
+  r.post('/models/remove', async (ctx) => {
+    await deps.models.remove(bodyObject(ctx).id);
+    ctx.body = { removed: true };
+  });
+  r.get('/tokens', (ctx) => {
+    ctx.body = deps.models.tokens.list();
+  });
+  r.post('/tokens', async (ctx) => {
+    ctx.body = await deps.models.tokens.create(bodyObject(ctx).name);
+  });
+  r.post('/tokens/revoke', async (ctx) => {
+    await deps.models.tokens.revoke(bodyObject(ctx).name);
+    ctx.body = { revoked: true };
   });
   r.get('/version', (ctx) => {
     ctx.body = { version: VERSION };

@@ -19,6 +19,8 @@ export interface HttpServerOptions {
   identify: (ctx: Context) => string | null;
   /** Routers of the modules, each already prefixed (e.g. /api/auth). */
   routers: Router[];
+  /** Routers outside /api with their own body rules (the OpenAI-compatible /v1). */
+  rootRouters?: Router[];
 }
 
 /** Koa on one port: problem JSON, security headers, compression, the API, then the web app. */
@@ -46,6 +48,7 @@ export class HttpServer implements Module {
       await next();
     });
     this.app.use(staticUi(uiRoot));
+    for (const r of options.rootRouters ?? []) this.app.use(r.routes());
     this.app.use(api.routes());
     this.app.use(api.allowedMethods({ throw: true }));
   }

@@ -34,7 +34,8 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * such requests; tools without one (curl, the CLI) are judged by their session alone.
  */
 export async function sameOriginWrites(ctx: Context, next: Next): Promise<void> {
-  if (!SAFE_METHODS.has(ctx.method)) {
+  // A bearer token is not sent by browsers on their own, so such requests cannot be forged cross-site.
+  if (!SAFE_METHODS.has(ctx.method) && !/^Bearer\s/i.test(ctx.get('Authorization'))) {
     const origin = ctx.get('Origin');
     const fetchSite = ctx.get('Sec-Fetch-Site');
     if (fetchSite === 'cross-site') throw forbidden('Requests from other web sites are refused.');
