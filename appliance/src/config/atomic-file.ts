@@ -2,7 +2,7 @@ import { open, rename, link, unlink, readdir } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 
 /** fsync a directory so a rename inside it survives a power cut. */
-async function syncDir(dir: string): Promise<void> {
+export async function syncDir(dir: string): Promise<void> {
   const fh = await open(dir, 'r');
   try {
     await fh.sync();
