@@ -28,7 +28,14 @@ const STOP_DEADLINE_MS = 5_000;
 /** Start hearthd in the foreground, print how to reach it, stop cleanly on SIGTERM/SIGINT. */
 export async function runDaemon(settings: DaemonSettings): Promise<void> {
   const log = createLogger();
-  const hearth = new Hearth({ dataDir: settings.dataDir, host: settings.host, port: settings.port, log });
+  const hearth = new Hearth({
+    dataDir: settings.dataDir,
+    host: settings.host,
+    port: settings.port,
+    log,
+    catalogPath: process.env.HEARTH_CATALOG || undefined,
+    allowLoopbackHttp: process.env.HEARTH_ALLOW_LOOPBACK_HTTP === '1',
+  });
   try {
     await hearth.start();
   } catch (err) {

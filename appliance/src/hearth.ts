@@ -15,7 +15,8 @@ import { ControlSocket } from './control/control-socket.js';
 import { controlRoutes, type StatusView } from './control/routes.js';
 import { Discovery } from './discovery/discovery.js';
 import { ModelManager } from './models/models.js';
-import { checkGgufHeader } from './models/gguf/check.js';
+import { checkGgufFile } from './models/gguf/header.js';
+import { loadCatalog } from './models/catalog/catalog.js';
 import { ShareManager } from './shares/shares.js';
 import { AgentRunner } from './agents/agents.js';
 import { Telemetry } from './telemetry/telemetry.js';
@@ -30,6 +31,10 @@ export interface HearthOptions {
   log?: Logger;
   auth?: AuthOptions;
   discovery?: { enabled?: boolean; interfaceCheckMs?: number };
+  /** A model catalog other than the built-in one (a local mirror). */
+  catalogPath?: string;
+  /** Plain http to 127.0.0.1 for model downloads: a local mirror or a test server, never the internet. */
+  allowLoopbackHttp?: boolean;
 }
 
 export const DEFAULT_UI_ROOT = fileURLToPath(new URL('../../ui/dist', import.meta.url));
@@ -56,7 +61,13 @@ export class Hearth {
     this.auth = new Auth(this.config, log.child('auth'), options.auth);
     this.device = new Device(this.config);
     this.setup = new SetupWizard(this.config, this.auth, this.device, log.child('setup'));
-    const models = (this.models = new ModelManager({ config: this.config, log: log.child('models'), checkGguf: checkGgufHeader }));
+    const models = (this.models = new ModelManager({
+      config: this.config,
+      log: log.child('models'),
+      checkGguf: checkGgufFile,
+      catalog: options.catalogPath ? loadCatalog(options.catalogPath) : undefined,
+      allowLoopbackHttp: options.allowLoopbackHttp,
+    }));
     const shares = new ShareManager();
     const agents = new AgentRunner();
     const telemetry = new Telemetry();
@@ -66,7 +77,7 @@ export class Hearth {
       uiRoot: options.uiRoot ?? DEFAULT_UI_ROOT,
       log: log.child('http'),
       identify: (ctx: Context) => this.auth.sessionUser(sessionToken(ctx)),
-      routers: [this.device.routes(), this.setup.routes(), authRoutes(this.auth)],
+      routers: [this.device.routes(), this.setup.routes(), authRoutes(this.auth), models.routes()],
       rootRouters: [models.openAiRouter(), models.ollamaRouter()],
     });
     this.control = new ControlSocket(

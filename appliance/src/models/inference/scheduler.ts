@@ -58,10 +58,14 @@ export class InferenceScheduler {
   private active = 0;
   private loading: Promise<void> | null = null;
   private idleTimer: NodeJS.Timeout | null = null;
+  private warmWanted = false;
 
   constructor(private readonly options: SchedulerOptions) {
-    // A restarted worker comes back empty: jobs waiting for it go on.
-    options.worker.on('state', () => this.pump());
+    // A restarted worker comes back empty: jobs waiting for it go on, and a wanted model loads.
+    options.worker.on('state', (state: string) => {
+      if (state === 'empty' && this.warmWanted) this.ensureLoaded();
+      this.pump();
+    });
   }
 
   get queued(): number {
@@ -172,7 +176,9 @@ export class InferenceScheduler {
       )
       .finally(() => {
         this.loading = null;
+        this.warmWanted = false;
         this.pump();
+        this.armIdle();
       });
   }
 
@@ -191,6 +197,7 @@ export class InferenceScheduler {
 
   /** Ask for the model now (e.g. after `model use`), without waiting for a request. */
   warm(): void {
+    this.warmWanted = true;
     if (this.options.worker.state === 'empty') this.ensureLoaded();
   }
 
