@@ -81,7 +81,7 @@ test('a broken catalog is refused with every problem named', () => {
   raw.models.push(copy);
   assert.throws(
     () => parseCatalog(raw),
-    (err: Error) => /resolve\/main/.test(err.message) && /duplicate id qwen3-8b/.test(err.message) && /not the sum of its files/.test(err.message),
+    (err: Error) => /https address of a .gguf file/.test(err.message) && /duplicate id qwen3-8b/.test(err.message) && /not the sum of its files/.test(err.message),
   );
 });
 

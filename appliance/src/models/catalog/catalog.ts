@@ -23,8 +23,22 @@ export const architectureSchema = z.object({
   fullAttentionLayers: z.number().int().nonnegative().nullable(),
 });
 
+/**
+ * The built-in catalog links to the hub (its test checks HF_FILE_URL); a local mirror's catalog
+ * (HEARTH_CATALOG) may link to any https host, or to plain http on this machine.
+ */
+const fileUrl = z.string().refine((raw) => {
+  try {
+    const u = new URL(raw);
+    const loopback = u.hostname === '127.0.0.1' || u.hostname === 'localhost' || u.hostname === '[::1]';
+    return (u.protocol === 'https:' || (u.protocol === 'http:' && loopback)) && u.pathname.toLowerCase().endsWith('.gguf');
+  } catch {
+    return false;
+  }
+}, 'a file URL is an https address of a .gguf file');
+
 export const modelFileSchema = z.object({
-  url: z.string().regex(HF_FILE_URL, 'a file URL is https://huggingface.co/<owner>/<repo>/resolve/main/<file>.gguf'),
+  url: fileUrl,
   sizeBytes: bytes,
   /** The publisher's hash where one was found; never guessed. */
   sha256: sha256.nullable(),

@@ -339,7 +339,7 @@ async function parse(fh: FileHandle, fileBytes: number, limits: GgufLimits): Pro
   let expectedOffset = 0n;
   let parameters = 0n;
   let dataEnd = dataOffset;
-  let firstBeyondEnd: { name: string; end: bigint; alone: string | null } | null = null;
+  let firstBeyondEnd: { name: string; end: bigint } | null = null;
   for (const t of declared) {
     const shape = `[${t.dims.join(', ')}]`;
     const typeInfo = GGML_TYPES[t.type];
@@ -368,21 +368,17 @@ async function parse(fh: FileHandle, fileBytes: number, limits: GgufLimits): Pro
     const start = dataOffset + t.offset;
     const end = start + size.bytes;
     // Keep going after the first tensor past the end: the message can then say how much is missing in all.
-    if (end > BigInt(fileBytes) && !firstBeyondEnd) {
-      firstBeyondEnd = { name: t.name, end, alone: size.bytes > BigInt(fileBytes) ? `${formatBytes(size.bytes)} for shape ${shape} ${typeInfo.name}` : null };
-    }
+    if (end > BigInt(fileBytes) && !firstBeyondEnd) firstBeyondEnd = { name: t.name, end };
     tensors.push({ name: t.name, dims: t.dims.map(Number), type: t.type, typeName: typeInfo.name, fileOffset: Number(start), bytes: Number(size.bytes) });
     parameters += elements;
     expectedOffset = alignUp(t.offset + size.bytes, align);
     dataEnd = end;
   }
   if (firstBeyondEnd) {
-    const { name, end, alone } = firstBeyondEnd;
     throw new GgufRefusal(
-      `truncated: tensor "${name}" ends at byte ${end} but the file has ${fileBytes} bytes ` +
-        (alone
-          ? `(the tensor alone, ${alone}, is larger than the whole file: a download that stopped early, or a corrupt header)`
-          : `(the complete file has at least ${dataEnd} bytes, ${formatBytes(dataEnd - BigInt(fileBytes))} are missing: the download probably stopped early)`),
+      `truncated: tensor "${firstBeyondEnd.name}" ends at byte ${firstBeyondEnd.end} but the file has ${fileBytes} bytes ` +
+        `(the complete file has at least ${dataEnd} bytes, ${formatBytes(dataEnd - BigInt(fileBytes))} are missing: ` +
+        `the download probably stopped early)`,
     );
   }
 
