@@ -22,8 +22,13 @@ Commands:
                                      (--hostname "" removes it; hearth-xxxx.local always answers)
   reset-password                     clear the owner's password and make a new setup code (data kept)
   version                            print the version
-  model ls | add FILE [--id ID] [--name NAME] | use ID | rm ID
-                                     the models on the box; the active one serves every request
+  model ls | use ID | rm ID          the models on the box; the active one serves every request
+  model pull ID|URL [--override] [--allow-unverified]
+                                     download a catalog model or any https GGUF, with a progress bar
+  model add FILE [--id ID] [--name NAME]
+                                     import a GGUF file that is already on the box
+  model synth --out FILE [--shape tiny|1b] [--type f32|f16|q8_0]
+                                     write a synthetic model (random weights) for offline tries
   token ls | create NAME | revoke NAME
                                      bearer tokens for the OpenAI-compatible API at /v1
 
@@ -52,6 +57,11 @@ async function main(argv: string[]): Promise<number> {
       name: { type: 'string' },
       hostname: { type: 'string' },
       id: { type: 'string' },
+      out: { type: 'string' },
+      shape: { type: 'string' },
+      type: { type: 'string' },
+      override: { type: 'boolean', default: false },
+      'allow-unverified': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -63,7 +73,16 @@ async function main(argv: string[]): Promise<number> {
   const flags: Flags = { json: values.json ?? false, dataDir: cliDataDir(process.env, values['data-dir']) };
   if (command === 'model' || command === 'token') {
     if (positionals.length > 3) throw new CliError(`Unexpected argument "${positionals[3]}". See \`hearth help\`.`);
-    const ctx = { ...flags, print: (v: unknown, h: string) => print(flags, v, h), options: { id: values.id, name: values.name } };
+    const options = {
+      id: values.id,
+      name: values.name,
+      out: values.out,
+      shape: values.shape,
+      type: values.type,
+      override: values.override,
+      allowUnverified: values['allow-unverified'],
+    };
+    const ctx = { ...flags, print: (v: unknown, h: string) => print(flags, v, h), options };
     return (command === 'model' ? modelCommand : tokenCommand)(positionals[1], positionals[2], ctx);
   }
   if (positionals.length > 1) throw new CliError(`Unexpected argument "${positionals[1]}". See \`hearth help\`.`);

@@ -4,7 +4,7 @@ import type { Device } from '../device/device.js';
 import type { SetupWizard } from '../setup/setup-wizard.js';
 import type { ModelManager } from '../models/models.js';
 import { bodyObject } from '../http/middleware.js';
-import { badRequest } from '../http/problem.js';
+import { badRequest, Problem } from '../http/problem.js';
 import { VERSION } from '../version.js';
 
 export interface StatusView {
@@ -52,6 +52,15 @@ export function controlRoutes(deps: { auth: Auth; device: Device; setup: SetupWi
       id: typeof body.id === 'string' ? body.id : undefined,
       name: typeof body.name === 'string' ? body.name : undefined,
     });
+  });
+  r.post('/models/pull', async (ctx) => {
+    const body = bodyObject(ctx);
+    ctx.body = await deps.models.pull({ id: body.id, url: body.url, override: body.override, allowUnverified: body.allowUnverified });
+  });
+  r.get('/models/downloads/:id', (ctx) => {
+    const d = deps.models.downloader.get(ctx.params.id!);
+    if (!d) throw new Problem(404, 'No such download', `There is no download "${ctx.params.id}".`);
+    ctx.body = d;
   });
   r.post('/models/use', async (ctx) => {
     ctx.body = await deps.models.use(bodyObject(ctx).id);
