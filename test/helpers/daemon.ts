@@ -121,3 +121,16 @@ export async function startDaemon(options: StartOptions = {}): Promise<RunningDa
 export async function removeDir(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
 }
+
+/** Run the built `hearth` CLI against a data dir, feeding `stdin`; resolves with its exit code and output. */
+export function runHearth(args: string[], dataDir: string, stdin = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, HEARTH_DATA_DIR: dataDir } });
+    let stdout = '';
+    let stderr = '';
+    p.stdout!.on('data', (c: Buffer) => (stdout += c));
+    p.stderr!.on('data', (c: Buffer) => (stderr += c));
+    p.on('close', (code) => resolve({ code, stdout, stderr }));
+    p.stdin!.end(stdin);
+  });
+}

@@ -1,21 +1,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { stat } from 'node:fs/promises';
-import { CLI, removeDir, startDaemon, tempDataDir, type RunningDaemon } from '../helpers/daemon.js';
+import { removeDir, startDaemon, tempDataDir, type RunningDaemon, runHearth } from '../helpers/daemon.js';
 import { HttpClient } from '../helpers/http-client.js';
 
-function hearth(args: string[], dataDir: string, stdin = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, HEARTH_DATA_DIR: dataDir } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (c: Buffer) => (stdout += c));
-    p.stderr.on('data', (c: Buffer) => (stderr += c));
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
-    p.stdin.end(stdin);
-  });
-}
+const hearth = runHearth;
 
 let d: RunningDaemon;
 before(async () => {

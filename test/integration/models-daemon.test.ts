@@ -1,10 +1,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFile, writeFile, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { CLI, controlRequest, removeDir, startDaemon, tempDataDir, type RunningDaemon } from '../helpers/daemon.js';
+import { CLI, controlRequest, removeDir, startDaemon, tempDataDir, type RunningDaemon, runHearth } from '../helpers/daemon.js';
 import { HttpClient } from '../helpers/http-client.js';
 import { ModelServer } from '../helpers/model-server.js';
 import { tinyModelPath } from '../helpers/synth-model.js';
@@ -17,17 +16,7 @@ let modelBody: Buffer;
 let work: string;
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
-function hearth(args: string[], dataDir: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, HEARTH_DATA_DIR: dataDir } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (c: Buffer) => (stdout += c));
-    p.stderr.on('data', (c: Buffer) => (stderr += c));
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
-    p.stdin.end();
-  });
-}
+const hearth = runHearth;
 
 const entry = (id: string, url: string, body: Buffer, extra: Record<string, unknown> = {}) => ({
   id,
