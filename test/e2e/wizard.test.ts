@@ -93,7 +93,7 @@ async function apiState(d: RunningDaemon): Promise<{ setup: string; device: { fa
 for (const vp of VIEWPORTS) {
   const size = `${vp.width}x${vp.height}`;
 
-  test(`the wizard at ${size}: claim, owner, name, finish; sign out and in; a second browser cannot claim`, async (t) => {
+  test(`the wizard at ${size}: claim, owner, name, model, finish; sign out and in; a second browser cannot claim`, async (t) => {
     assert.ok(browser, 'the browser did not start');
     const d = await startDaemon();
     const contexts: BrowserContext[] = [];
@@ -131,7 +131,7 @@ for (const vp of VIEWPORTS) {
     await heading('Welcome to Hearth').waitFor();
     await waitForPath(page, '/setup/welcome');
     assert.equal(await page.title(), 'Hearth');
-    assert.ok(await page.getByText('Step 1 of 5').isVisible());
+    assert.ok(await page.getByText('Step 1 of 6').isVisible());
     await shot('welcome');
     await page.getByRole('button', { name: 'Get started' }).click();
 
@@ -182,6 +182,18 @@ for (const vp of VIEWPORTS) {
     await shot('name');
     await page.keyboard.press('Enter');
 
+    // Choose a model: the desktop walk skips it, the phone walk sets up the demo model (made on the box at once).
+    await heading('Choose a model').waitFor();
+    await waitForPath(page, '/setup/model');
+    await page.getByRole('radio', { name: /Demo model/ }).waitFor();
+    await shot('model');
+    if (vp.width >= 1024) {
+      await page.getByRole('button', { name: 'Skip for now' }).click();
+    } else {
+      await page.getByRole('radio', { name: /Demo model/ }).check();
+      await page.getByRole('button', { name: 'Set up the demo and continue' }).click();
+    }
+
     // Finish: the summary, a reload (session cookie), then the dashboard.
     await heading("You're all set").waitFor();
     await waitForPath(page, '/setup/finish');
@@ -189,6 +201,11 @@ for (const vp of VIEWPORTS) {
     await heading("You're all set").waitFor();
     const summary = await page.locator('hearth-step-finish dl').innerText();
     for (const expected of [OWNER, 'Kitchen Hearth', 'kitchen-hearth.local', factory]) assert.ok(summary.includes(expected), `summary shows ${expected}`);
+    // The model's name arrives with the catalog a moment after a reload: wait for it rather than read once.
+    await page
+      .locator('[data-testid="summary-model"]')
+      .filter({ hasText: vp.width >= 1024 ? /None yet/ : /Demo model/ })
+      .waitFor({ timeout: 10_000 });
     await shot('finish');
     await page.getByRole('button', { name: 'Finish' }).click();
 

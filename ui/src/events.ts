@@ -1,4 +1,4 @@
-import type { DeviceView, SetupState } from './data/api.js';
+import type { DeviceView, PullResult, SetupState } from './data/api.js';
 
 // Views report upward with these events; the app shell and the wizard own what happens next.
 export interface HearthEvents {
@@ -12,6 +12,10 @@ export interface HearthEvents {
   'hearth-refresh': { notice?: string; signedOut?: boolean };
   /** The box was renamed. */
   'device-changed': { device: DeviceView };
+  /** A model download started (or the demo model was made): `name` is the model's. */
+  'model-pulled': { result: PullResult; name: string };
+  /** Something on the Models page changed what the server holds: ask it again. */
+  'models-changed': Record<string, never>;
 }
 
 export function fire<K extends keyof HearthEvents>(from: EventTarget, type: K, detail: HearthEvents[K]): void {

@@ -10,12 +10,17 @@ export interface FieldOptions {
   label: string | TemplateResult;
   value: string;
   onInput?: (value: string, input: HTMLInputElement) => void;
-  type?: 'text' | 'password';
+  type?: 'text' | 'password' | 'number';
+  /** For numbers: the range, and the keyboard a phone shows. */
+  min?: number;
+  max?: number;
+  inputmode?: 'numeric' | 'url' | 'text';
   hint?: string | TemplateResult;
   error?: string | undefined;
   autocomplete?: string;
   placeholder?: string;
   readonly?: boolean;
+  disabled?: boolean;
   /** Off for codes and user names, where a phone's auto-correct only gets in the way. */
   plain?: boolean;
   autocapitalize?: 'none' | 'characters' | 'words' | 'sentences';
@@ -41,10 +46,14 @@ export function field(o: FieldOptions): TemplateResult {
     autocomplete=${ifDefined(o.autocomplete)}
     placeholder=${ifDefined(o.placeholder)}
     maxlength=${ifDefined(o.maxlength)}
+    min=${ifDefined(o.min)}
+    max=${ifDefined(o.max)}
+    inputmode=${ifDefined(o.inputmode)}
     autocapitalize=${ifDefined(o.autocapitalize ?? (o.plain ? 'none' : undefined))}
     spellcheck=${o.plain ? 'false' : 'true'}
     autocorrect=${ifDefined(o.plain ? 'off' : undefined)}
     ?readonly=${o.readonly ?? false}
+    ?disabled=${o.disabled ?? false}
     aria-invalid=${o.error ? 'true' : 'false'}
     aria-describedby=${ifDefined(describedBy)}
     @input=${(e: Event) => {

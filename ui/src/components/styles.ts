@@ -117,6 +117,8 @@ export const shared = css`
   }
   input[type='text'],
   input[type='password'],
+  input[type='number'],
+  input[type='url'],
   input:not([type]) {
     width: 100%;
     min-width: 0;
@@ -146,6 +148,11 @@ export const shared = css`
   }
   input[aria-invalid='true']:focus {
     box-shadow: 0 0 0 3px rgba(180, 35, 24, 0.2);
+  }
+  input:disabled {
+    background: var(--hearth-surface-2);
+    border-color: var(--hearth-border);
+    cursor: not-allowed;
   }
   input[readonly] {
     background: var(--hearth-surface-2);
@@ -254,6 +261,18 @@ export const shared = css`
   .btn.quiet:hover:not(:disabled) {
     background: var(--hearth-surface-2);
     color: var(--hearth-text);
+  }
+  .btn.danger {
+    background: var(--hearth-error);
+    color: #fff;
+  }
+  .btn.danger:hover:not(:disabled) {
+    background: #912018;
+  }
+  .btn.small {
+    min-height: 2.4rem;
+    padding: 0.35rem 0.9rem;
+    font-size: 0.92rem;
   }
   .btn:disabled {
     cursor: not-allowed;

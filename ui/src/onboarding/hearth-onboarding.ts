@@ -5,6 +5,7 @@ import { frameStyles, noticeBanner } from '../components/frame.js';
 import { logo } from '../components/icons.js';
 import { fire, type HearthEvent } from '../events.js';
 import { navigate } from '../router.js';
+import '../components/model-status.js';
 import { stepAfter, stepBefore, stepToShow, stepsFor, type WizardStep } from './steps.js';
 
 /**
@@ -35,6 +36,10 @@ export class HearthOnboarding extends LitElement {
     css`
       .frame {
         max-width: 34rem;
+        grid-template-columns: minmax(0, 1fr);
+      }
+      .frame.wide {
+        max-width: 38rem;
       }
       .brand {
         display: flex;
@@ -95,6 +100,10 @@ export class HearthOnboarding extends LitElement {
           white-space: nowrap;
         }
       }
+      hearth-model-status {
+        justify-self: center;
+        max-width: 100%;
+      }
       footer {
         text-align: center;
         font-size: 0.82rem;
@@ -142,7 +151,7 @@ export class HearthOnboarding extends LitElement {
     const index = steps.indexOf(step);
     const device = this.state.device;
     return html`
-      <div class="frame">
+      <div class="frame ${step.wide ? 'wide' : ''}">
         <div class="brand">${logo(34)}<span>Hearth</span></div>
         <nav aria-label="Setup progress">
           <ol>
@@ -157,6 +166,10 @@ export class HearthOnboarding extends LitElement {
         <p class="count" id="step-count">Step ${index + 1} of ${steps.length}: ${step.label}</p>
         ${noticeBanner(this.notice)}
         <main class="card">${step.render(this.state, { canGoBack: Boolean(stepBefore(step, this.state)) })}</main>
+        ${
+          // From the model step on the owner is signed in, and a download may be under way.
+          this.state.step === 'finish' ? html`<hearth-model-status></hearth-model-status>` : nothing
+        }
         <footer>Hearth ${device.version} · ${device.localNames.join(' · ')}</footer>
       </div>
     `;

@@ -1,5 +1,7 @@
 import { css, html } from 'lit';
 import { api, type SetupState } from '../data/api.js';
+import { ModelStatusController, isPending, modelStatus } from '../data/model-status.js';
+import { downloadText } from '../components/model-view.js';
 import { FormElement, formAlert, submitButton } from '../components/form.js';
 import { shared } from '../components/styles.js';
 import { fire } from '../events.js';
@@ -11,6 +13,7 @@ export class StepFinish extends FormElement {
     state: { attribute: false },
   };
   declare state: SetupState | undefined;
+  private readonly live = new ModelStatusController(this);
 
   protected override sessionRequired = true;
 
@@ -64,6 +67,15 @@ export class StepFinish extends FormElement {
     if (state) fire(this, 'step-done', { state });
   }
 
+  /** The model chosen a step ago: active, on its way, or none yet. */
+  private modelSummary(): string {
+    const { runtime, downloads } = this.live.value;
+    if (runtime?.active) return modelStatus.nameOf(runtime.active);
+    const pending = [...downloads.values()].find(isPending);
+    if (pending) return downloadText(pending, modelStatus.nameOf(pending.id));
+    return 'None yet: choose one later, on the Models page';
+  }
+
   protected override render() {
     const device = this.state?.device;
     return html`
@@ -80,10 +92,15 @@ export class StepFinish extends FormElement {
             ${(device?.localNames ?? []).slice().reverse().map((n) => html`<li class="mono">${n}</li>`)}
           </ul>
         </dd>
+        <dt>Model</dt>
+        <dd data-testid="summary-model">${this.modelSummary()}</dd>
         <dt>Version</dt>
         <dd>${device?.version ?? ''}</dd>
       </dl>
-      <p class="muted small">You can rename the box or change the password later, in Settings.</p>
+      <p class="muted small">
+        ${[...this.live.value.downloads.values()].some(isPending) ? 'The model keeps downloading after you finish. ' : ''}You can rename the box or
+        change the password later, in Settings.
+      </p>
       <form novalidate @submit=${this.submit}>
         ${formAlert(this.formError)}
         <div class="actions">

@@ -4,6 +4,7 @@ import './step-welcome.js';
 import './step-claim.js';
 import './step-owner.js';
 import './step-name.js';
+import './step-model.js';
 import './step-finish.js';
 
 export interface WizardStep {
@@ -17,6 +18,8 @@ export interface WizardStep {
   applies?: (state: SetupState) => boolean;
   /** May be opened again (Back) after the server has moved past it, while setup is pending. */
   revisitable?: boolean;
+  /** Needs a wider card (a list of choices with details). */
+  wide?: boolean;
   render: (state: SetupState, nav: { canGoBack: boolean }) => TemplateResult;
 }
 
@@ -53,6 +56,17 @@ export const WIZARD_STEPS: readonly WizardStep[] = [
     applies: pending,
     revisitable: true,
     render: (s) => html`<hearth-step-name .state=${s}></hearth-step-name>`,
+  },
+  {
+    // UI-side only for now: the server's own step list is claim/owner/name/finish, so this step
+    // shares Finish's position. It never blocks finishing (the owner may skip), and a reload on it
+    // lands back on it (the first step of that position).
+    id: 'model',
+    label: 'Model',
+    position: 'finish',
+    applies: pending,
+    wide: true,
+    render: (s) => html`<hearth-step-model .state=${s}></hearth-step-model>`,
   },
   {
     id: 'finish',

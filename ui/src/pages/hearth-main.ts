@@ -9,6 +9,7 @@ import { SECTIONS } from './sections.js';
 import './page-dashboard.js';
 import './page-settings.js';
 import './page-coming.js';
+import '../components/model-status.js';
 
 /** The signed-in frame: header with the box's names, navigation, sign out, and the page. */
 export class HearthMain extends LitElement {
@@ -17,17 +18,21 @@ export class HearthMain extends LitElement {
     path: {},
     menuOpen: { state: true },
     signingOut: { state: true },
+    chunkFailed: { state: true },
   };
   declare state: SetupState;
   declare path: string;
   declare menuOpen: boolean;
   declare signingOut: boolean;
+  /** A page's code could not be fetched (the box was updated meanwhile, or the network dropped). */
+  declare chunkFailed: boolean;
 
   constructor() {
     super();
     this.path = '/';
     this.menuOpen = false;
     this.signingOut = false;
+    this.chunkFailed = false;
   }
 
   static override styles = [
@@ -38,6 +43,8 @@ export class HearthMain extends LitElement {
         min-height: 100dvh;
         display: grid;
         grid-template-rows: auto 1fr;
+        /* Never wider than the window, whatever long text the header holds (the download pill). */
+        grid-template-columns: minmax(0, 1fr);
       }
       header {
         position: sticky;
@@ -87,6 +94,11 @@ export class HearthMain extends LitElement {
       .user {
         color: var(--hearth-muted);
         font-size: 0.9rem;
+      }
+      /* What the box is downloading or loading, on every page; takes room only when there is something. */
+      hearth-model-status.downloads {
+        flex: 0 1 auto;
+        max-width: 26rem;
       }
       .menu-button {
         display: none;
@@ -168,6 +180,15 @@ export class HearthMain extends LitElement {
         .user {
           display: none;
         }
+        header {
+          flex-wrap: wrap;
+        }
+        /* On a phone the pill gets a line of its own under the names. */
+        hearth-model-status.downloads {
+          order: 10;
+          flex: 1 1 100%;
+          max-width: none;
+        }
         .layout {
           grid-template-columns: minmax(0, 1fr);
         }
@@ -178,8 +199,17 @@ export class HearthMain extends LitElement {
           background: var(--hearth-surface);
           padding: 0.5rem 0.75rem 0.75rem;
         }
+        /* Open, the menu lies over the page just under the header, wherever the page is scrolled. */
         nav.open {
           display: block;
+          position: fixed;
+          top: var(--header-height, 4rem);
+          left: 0;
+          right: 0;
+          z-index: 9;
+          max-height: calc(100dvh - var(--header-height, 4rem));
+          overflow-y: auto;
+          box-shadow: 0 12px 24px rgba(72, 44, 20, 0.12);
         }
         nav ul {
           position: static;
@@ -200,6 +230,30 @@ export class HearthMain extends LitElement {
     `,
   ];
 
+  /** The header grows a line when the download pill shows on a phone: the open menu sits under it. */
+  private readonly headerSize = new ResizeObserver(([entry]) => {
+    if (entry) this.style.setProperty('--header-height', `${Math.ceil(entry.borderBoxSize[0]?.blockSize ?? entry.contentRect.height)}px`);
+  });
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    void this.updateComplete.then(() => {
+      const header = this.renderRoot.querySelector('header');
+      if (header && this.isConnected) this.headerSize.observe(header);
+    });
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.headerSize.disconnect();
+  }
+
+  private onKeydown(e: KeyboardEvent): void {
+    if (e.key !== 'Escape' || !this.menuOpen) return;
+    this.menuOpen = false;
+    this.renderRoot.querySelector<HTMLElement>('.menu-button')?.focus();
+  }
+
   protected override willUpdate(changed: PropertyValues<this>): void {
     // Following a link closes the phone menu.
     if (changed.has('path') && changed.get('path') !== undefined) this.menuOpen = false;
@@ -219,6 +273,18 @@ export class HearthMain extends LitElement {
 
   private page() {
     if (this.path === '/') return html`<hearth-page-dashboard .state=${this.state}></hearth-page-dashboard>`;
+    if (this.path === '/models') {
+      // Its own chunk: most visits never open it. The element upgrades when the chunk arrives.
+      if (this.chunkFailed) {
+        return html`<div class="card" role="alert">
+          <h1>Models</h1>
+          <p class="muted">This page could not be loaded. Hearth may have been updated meanwhile: reload the page.</p>
+          <button class="btn primary" type="button" @click=${() => location.reload()}>Reload</button>
+        </div>`;
+      }
+      import('./page-models.js').catch(() => (this.chunkFailed = true));
+      return html`<hearth-page-models></hearth-page-models>`;
+    }
     if (this.path === '/settings') return html`<hearth-page-settings .state=${this.state}></hearth-page-settings>`;
     const section = SECTIONS.find((s) => s.path === this.path && s.coming);
     if (section) return html`<hearth-page-coming .section=${section}></hearth-page-coming>`;
@@ -232,7 +298,7 @@ export class HearthMain extends LitElement {
   protected override render() {
     const device = this.state.device;
     return html`
-      <header>
+      <header @keydown=${this.onKeydown}>
         <button
           class="btn quiet menu-button"
           type="button"
@@ -250,13 +316,14 @@ export class HearthMain extends LitElement {
             <span class="local-name" data-testid="local-name">${primaryLocalName(device)}</span>
           </span>
         </a>
+        <hearth-model-status class="downloads" link></hearth-model-status>
         <span class="user">${this.state.username}</span>
         <button class="btn secondary sign-out" type="button" ?disabled=${this.signingOut} @click=${this.signOut}>
           ${icon('signOut', 18)} Sign out
         </button>
       </header>
       <div class="layout">
-        <nav id="main-nav" class=${this.menuOpen ? 'open' : ''} aria-label="Main">
+        <nav id="main-nav" class=${this.menuOpen ? 'open' : ''} aria-label="Main" @keydown=${this.onKeydown}>
           <ul>
             ${SECTIONS.map(
               (s) => html`<li>

@@ -11,12 +11,7 @@ export interface Section {
 /** The main navigation, in order. A section with `coming` shows a placeholder until its issue lands. */
 export const SECTIONS: readonly Section[] = [
   { path: '/', label: 'Dashboard', icon: 'home' },
-  {
-    path: '/models',
-    label: 'Models',
-    icon: 'model',
-    coming: 'Choose a local AI model that fits this box, download it, and see how fast it answers.',
-  },
+  { path: '/models', label: 'Models', icon: 'model' },
   {
     path: '/folders',
     label: 'Folders',

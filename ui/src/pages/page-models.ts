@@ -1,0 +1,188 @@
+import { css, html, nothing } from 'lit';
+import { api, toApiError, type ApiError, type ModelRuntime, type ModelsView } from '../data/api.js';
+import { ModelStatusController, isPending, modelStatus, type ModelChange } from '../data/model-status.js';
+import { downloadText } from '../components/model-view.js';
+import { icon } from '../components/icons.js';
+import { fire } from '../events.js';
+import { Page, pageHead } from './page.js';
+import './models/active-model.js';
+import './models/model-chat.js';
+import './models/model-downloads.js';
+import './models/installed-models.js';
+import './models/model-catalog.js';
+import './models/api-tokens.js';
+
+/** After a download is done the server registers the file: ask again until it shows (about 5 s at most). */
+const INSTALL_RETRIES = 12;
+const INSTALL_RETRY_MS = 400;
+
+/**
+ * Models: the active model and its state, a chat to try it, downloads, what is installed,
+ * the catalog with verdicts for this box, and API tokens. The page owns the server's answer
+ * (GET /api/models), merges the live stream into it, and asks again when a card reports a change.
+ */
+export class PageModels extends Page {
+  static override properties = {
+    view: { state: true },
+    loadError: { state: true },
+  };
+  declare view: ModelsView | null;
+  declare loadError: ApiError | null;
+  private readonly live = new ModelStatusController(this, (c) => this.onLive(c));
+  private loading: Promise<void> | null = null;
+  private again = false;
+  private waitTimer: number | undefined;
+
+  static override styles = [
+    ...Page.styles,
+    css`
+      .sections {
+        display: grid;
+        gap: 1.25rem;
+        min-width: 0;
+      }
+      .loading {
+        display: flex;
+        align-items: center;
+        gap: 0.6rem;
+        color: var(--hearth-muted);
+      }
+      .problem {
+        display: grid;
+        gap: 0.75rem;
+        justify-items: start;
+      }
+      .problem p {
+        margin: 0;
+      }
+    `,
+  ];
+
+  constructor() {
+    super();
+    this.view = null;
+    this.loadError = null;
+    this.addEventListener('models-changed', (e) => {
+      e.stopPropagation();
+      void this.refresh();
+    });
+    this.addEventListener('model-pulled', (e) => {
+      e.stopPropagation();
+      void this.refresh();
+    });
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    void this.refresh();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    window.clearTimeout(this.waitTimer);
+  }
+
+  /** Ask the server again; one request at a time, and one more if asked meanwhile. */
+  private refresh(): Promise<void> {
+    if (this.loading) {
+      this.again = true;
+      return this.loading;
+    }
+    this.loading = (async () => {
+      do {
+        this.again = false;
+        try {
+          const view = await api.models();
+          // The view first: the store's news of the worker is then already in it (no second request).
+          this.view = view;
+          modelStatus.learn(view);
+          this.loadError = null;
+        } catch (err) {
+          const e = toApiError(err);
+          if (e.status === 401) {
+            fire(this, 'hearth-refresh', { notice: 'Your session ended. Sign in again to continue.' });
+            return;
+          }
+          this.loadError = e;
+        }
+      } while (this.again);
+    })().finally(() => (this.loading = null));
+    return this.loading;
+  }
+
+  private onLive(change: ModelChange): void {
+    if (change.type === 'download') {
+      const { status, previous } = change;
+      // Finished here: the model is being registered; show it once the server lists it.
+      if (status.state === 'done' && previous && previous.state !== 'done') this.waitForInstall(status.id, INSTALL_RETRIES);
+    } else if (change.type === 'worker' && this.view && change.runtime.active !== this.view.active) {
+      void this.refresh();
+    }
+  }
+
+  private waitForInstall(id: string, tries: number): void {
+    window.clearTimeout(this.waitTimer);
+    void this.refresh().then(() => {
+      if (tries > 0 && this.isConnected && !this.view?.installed.some((m) => m.id === id)) {
+        this.waitTimer = window.setTimeout(() => this.waitForInstall(id, tries - 1), INSTALL_RETRY_MS);
+      }
+    });
+  }
+
+  /** Why the chat cannot be used now, or "". */
+  private chatUnavailable(runtime: ModelRuntime): string {
+    if (runtime.active) return '';
+    const pending = [...this.live.value.downloads.values()].find(isPending);
+    if (pending) return `${downloadText(pending, modelStatus.nameOf(pending.id))}. You can try it once it is in.`;
+    if (this.view?.installed.length) return 'No model is active. Choose “Use” next to an installed model.';
+    return 'No model on this box yet. Download one below (the demo model takes a second).';
+  }
+
+  protected override render() {
+    const head = pageHead('Models', 'The AI that runs on this box: which model answers, what is downloading, and what else fits.');
+    if (!this.view) {
+      if (this.loadError) {
+        return html`${head}
+          <section class="card problem" role="alert">
+            <h2>${icon('alert', 20)} ${this.loadError.title}</h2>
+            <p>${this.loadError.detail}</p>
+            <button class="btn primary" type="button" @click=${() => void this.refresh()}>Try again</button>
+          </section>`;
+      }
+      return html`${head}
+        <p class="loading" role="status"><span class="spinner" aria-hidden="true"></span>Checking which models fit this box…</p>`;
+    }
+    const view = this.view;
+    // The stream is fresher than the last answer; until it speaks, the answer stands.
+    const runtime: ModelRuntime = this.live.value.runtime ?? view;
+    const activeModel = view.installed.find((m) => m.id === runtime.active) ?? null;
+    const downloads = this.live.value.downloads;
+    const pending = [...downloads.values()].filter(isPending);
+    return html`${head}
+      ${this.loadError ? html`<p class="banner error" role="alert">${icon('alert', 18)}<span>${this.loadError.detail}</span></p>` : nothing}
+      <div class="sections">
+        <hearth-models-active .runtime=${runtime} .model=${activeModel} .keepAliveMinutes=${view.keepAliveMinutes}></hearth-models-active>
+        <hearth-models-chat
+          .model=${activeModel?.id ?? null}
+          .modelName=${activeModel?.name ?? ''}
+          .unavailable=${this.chatUnavailable(runtime)}
+        ></hearth-models-chat>
+        ${pending.length ? html`<hearth-models-downloads .downloads=${pending}></hearth-models-downloads>` : nothing}
+        <hearth-models-installed .installed=${view.installed} .active=${runtime.active}></hearth-models-installed>
+        <hearth-models-catalog
+          .models=${view.models}
+          .recommended=${view.recommended}
+          .installed=${view.installed}
+          .downloads=${new Map(downloads)}
+        ></hearth-models-catalog>
+        <hearth-models-tokens></hearth-models-tokens>
+      </div>`;
+  }
+}
+customElements.define('hearth-page-models', PageModels);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'hearth-page-models': PageModels;
+  }
+}
