@@ -191,3 +191,15 @@ test('synth, add and use from the CLI; the model answers through /v1', async () 
   assert.equal(badAdd.code, 1);
   assert.match(badAdd.stderr, /cannot be used/);
 });
+
+test('removing a model deletes its file and forgets its finished download', async () => {
+  const r = await hearth(['model', 'rm', 'twin'], d.dataDir);
+  assert.equal(r.code, 0, r.stderr);
+  const view = (await owner.get('/api/models')).body;
+  assert.ok(!view.installed.some((m: { id: string }) => m.id === 'twin'));
+  assert.ok(!view.downloads.some((x: { id: string }) => x.id === 'twin'));
+  await assert.rejects(stat(join(d.dataDir, 'models', 'twin.gguf')));
+  const again = await hearth(['model', 'rm', 'twin'], d.dataDir);
+  assert.equal(again.code, 1);
+  assert.match(again.stderr, /no installed model "twin"/);
+});

@@ -308,6 +308,8 @@ export class ModelManager implements Module {
       if (c.models.active === model.id) c.models.active = null;
     });
     await unlink(join(this.dir, model.file)).catch(() => undefined);
+    // Forget the finished download too, so the list does not grow with models long gone.
+    if (this.downloader.get(model.id)?.state === 'done') await this.downloader.cancel(model.id);
   }
 
   get keepAliveMinutes(): number {
