@@ -1,152 +1,69 @@
-// make bench: hearthd's idle cost, start-up time and the wizard's first-load weight.
-// Prints a table and writes bench-results.json. Measures only; asserts nothing.
-import { spawn, execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+// make bench: hearthd's idle cost, start-up time and the wizard's first-load weight; with the 1.1B-shape
+// synthetic model, prompt and decode speed through the full path against node-llama-cpp alone,
+// concurrent streams, worker memory, download rate, and the memory-bandwidth bound for decode.
+// Prints a table and writes bench-results.json. Measures only; asserts nothing. Progress goes to stderr.
+//
+// HEARTH_BENCH_IDLE_SECONDS (default 60) sets the idle window; HEARTH_BENCH_ONLY=system,bandwidth,download,models
+// runs only the named parts (for working on one of them; the results file then holds only those).
+import { writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
-import { controlRequest, freePort, HEARTHD, removeDir, ROOT, startDaemon, tempDataDir } from '../helpers/daemon.js';
+import { ROOT } from '../helpers/daemon.js';
+import { cachedSyntheticModel } from '../helpers/synth-model.js';
+import { measureBandwidth, type Bandwidth } from './bandwidth.js';
+import { downloadRate } from './download.js';
+import { Figures, loadAverage, progress } from './figures.js';
+import { bandwidthBound, directNodeLlamaCpp, throughHearthd } from './models.js';
+import { idleCost, startupTime, wizardWeight } from './system.js';
 
 const IDLE_SECONDS = Number(process.env.HEARTH_BENCH_IDLE_SECONDS ?? 60);
-const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
+const PARTS = ['system', 'bandwidth', 'download', 'models'] as const;
+const only = process.env.HEARTH_BENCH_ONLY?.split(',').map((s) => s.trim());
+const wanted = (part: (typeof PARTS)[number]) => !only || only.includes(part);
 
-interface Figure {
-  name: string;
-  value: number;
-  unit: string;
-  note?: string;
-}
-const figures: Figure[] = [];
+const figures = new Figures();
+const t0 = performance.now();
+const loadBefore = loadAverage();
+progress(`starting; 1-min load average ${loadBefore} on ${availableParallelism()} cores`);
 
-function procStat(pid: number): { cpuSeconds: number; rssBytes: number; ctxSwitches: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const utime = Number(fields[11]);
-  const stime = Number(fields[12]);
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const num = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN);
-  return {
-    cpuSeconds: (utime + stime) / CLK_TCK,
-    rssBytes: num('VmRSS') * 1024,
-    ctxSwitches: num('voluntary_ctxt_switches') + num('nonvoluntary_ctxt_switches'),
-  };
+if (wanted('system')) {
+  await startupTime(figures);
+  await wizardWeight(figures);
+  await idleCost(figures, IDLE_SECONDS);
 }
 
-/** A private network namespace with a veth, so the idle daemon runs its mDNS like on a LAN without touching this machine's network. */
-function makeNamespace(): { ns: string; cleanup: () => void } {
-  if (process.getuid?.() !== 0) throw new Error('make bench needs root: the idle daemon runs in its own network namespace (ip netns)');
-  const ns = `hbench${process.pid}`;
-  const peer = `hbenchp${process.pid}`;
-  const run = (...args: string[]) => execFileSync('ip', args, { stdio: 'pipe' });
-  run('netns', 'add', ns);
-  run('netns', 'add', peer);
-  run('link', 'add', `hb${process.pid}a`, 'type', 'veth', 'peer', 'name', `hb${process.pid}b`);
-  run('link', 'set', `hb${process.pid}a`, 'netns', ns);
-  run('link', 'set', `hb${process.pid}b`, 'netns', peer);
-  run('-n', ns, 'addr', 'add', '10.99.0.1/24', 'dev', `hb${process.pid}a`);
-  run('-n', peer, 'addr', 'add', '10.99.0.2/24', 'dev', `hb${process.pid}b`);
-  for (const [n, dev] of [[ns, `hb${process.pid}a`], [peer, `hb${process.pid}b`]] as const) {
-    run('-n', n, 'link', 'set', 'lo', 'up');
-    run('-n', n, 'link', 'set', dev, 'up');
-    run('-n', n, 'route', 'add', '224.0.0.0/4', 'dev', dev);
-  }
-  return {
-    ns,
-    cleanup: () => {
-      for (const n of [ns, peer]) {
-        try {
-          run('netns', 'del', n);
-        } catch {
-          /* already gone */
-        }
-      }
-    },
-  };
+let modelPath: string | null = null;
+if (wanted('download') || wanted('models')) {
+  progress('the 1.1B-shape synthetic model (Q8_0, ~1.17 GB): generated once, then cached in the temp folder');
+  const ts = performance.now();
+  modelPath = await cachedSyntheticModel({ shape: '1b', type: 'q8_0' });
+  progress(`model ready in ${((performance.now() - ts) / 1000).toFixed(1)} s: ${modelPath}`);
 }
 
-async function idleCost(): Promise<void> {
-  const { ns, cleanup } = makeNamespace();
-  const dir = await tempDataDir('hearth-bench-');
-  try {
-    const d = await startDaemon({ dataDir: dir, host: '0.0.0.0', prefix: ['ip', 'netns', 'exec', ns], env: { HEARTH_LOG_LEVEL: 'warn' } });
-    const status = await controlRequest<{ pid: number }>(d.socketPath, 'GET', '/status');
-    const pid = status.body.pid;
-    await new Promise((r) => setTimeout(r, 3000)); // let start-up work settle
-    const a = procStat(pid);
-    await new Promise((r) => setTimeout(r, IDLE_SECONDS * 1000));
-    const b = procStat(pid);
-    figures.push({ name: 'idle resident memory', value: +(b.rssBytes / 2 ** 20).toFixed(1), unit: 'MiB', note: 'VmRSS, no model, unclaimed' });
-    figures.push({ name: `idle CPU over ${IDLE_SECONDS} s`, value: +(b.cpuSeconds - a.cpuSeconds).toFixed(3), unit: 's', note: 'utime+stime from /proc' });
-    figures.push({ name: 'idle context switches', value: +((b.ctxSwitches - a.ctxSwitches) / IDLE_SECONDS).toFixed(2), unit: '/s', note: `over the same ${IDLE_SECONDS} s` });
-    await d.stop();
-  } finally {
-    cleanup();
-    await removeDir(dir);
-  }
+let bandwidth: Bandwidth | null = null;
+if (wanted('bandwidth')) bandwidth = await measureBandwidth();
+if (wanted('download')) await downloadRate(figures, modelPath!);
+let fullDecode: number | null = null;
+if (wanted('models')) {
+  const full = await throughHearthd(figures, modelPath!);
+  fullDecode = full.fullDecode;
+  await directNodeLlamaCpp(figures, modelPath!, full);
 }
+if (bandwidth) bandwidthBound(figures, bandwidth, fullDecode);
 
-async function startupTime(): Promise<void> {
-  const samples: number[] = [];
-  for (let i = 0; i < 5; i++) {
-    const dir = await tempDataDir('hearth-bench-');
-    const port = await freePort();
-    const t0 = performance.now();
-    const p = spawn(process.execPath, [HEARTHD], {
-      env: { ...process.env, HEARTH_DATA_DIR: dir, HEARTH_PORT: String(port), HEARTH_HOST: '127.0.0.1', HEARTH_LOG_LEVEL: 'warn' },
-      stdio: 'ignore',
-    });
-    for (;;) {
-      try {
-        const r = await fetch(`http://127.0.0.1:${port}/api/health`);
-        if (r.ok) break;
-      } catch {
-        /* not yet */
-      }
-      if (performance.now() - t0 > 20_000) throw new Error('hearthd did not answer /api/health within 20 s');
-      await new Promise((r) => setTimeout(r, 5));
-    }
-    samples.push(performance.now() - t0);
-    p.kill('SIGTERM');
-    await new Promise((r) => p.once('exit', r));
-    await removeDir(dir);
-  }
-  samples.sort((a, b) => a - b);
-  figures.push({ name: 'start to /api/health (median of 5)', value: Math.round(samples[2]!), unit: 'ms', note: `first boot of a fresh data dir; min ${Math.round(samples[0]!)} ms` });
-}
+const seconds = Math.round((performance.now() - t0) / 1000);
+const loadAfter = loadAverage();
+progress(`done in ${seconds} s; 1-min load average now ${loadAfter}`);
 
-async function wizardWeight(): Promise<void> {
-  if (!existsSync('/usr/bin/chromium')) throw new Error('the UI weight needs Debian’s chromium (apt-get install chromium)');
-  const d = await startDaemon({ env: { HEARTH_LOG_LEVEL: 'warn' } });
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  try {
-    const page = await browser.newPage();
-    const cdp = await page.context().newCDPSession(page);
-    await cdp.send('Network.enable');
-    let encoded = 0;
-    let requests = 0;
-    cdp.on('Network.loadingFinished', (e: { encodedDataLength: number }) => {
-      encoded += e.encodedDataLength;
-      requests++;
-    });
-    await page.goto(`${d.url}/`, { waitUntil: 'networkidle' });
-    figures.push({ name: 'wizard first load, transferred', value: +(encoded / 1024).toFixed(1), unit: 'KiB', note: `${requests} requests, gzip, headers included` });
-  } finally {
-    await browser.close();
-    await d.stop();
-    await removeDir(d.dataDir);
-  }
-}
-
-await startupTime();
-await wizardWeight();
-await idleCost();
-
-const width = Math.max(...figures.map((f) => f.name.length));
-console.log(`\n${'figure'.padEnd(width)}  ${'value'.padStart(10)}  unit  note`);
-console.log(`${'-'.repeat(width)}  ${'-'.repeat(10)}  ----  ----`);
-for (const f of figures) console.log(`${f.name.padEnd(width)}  ${String(f.value).padStart(10)}  ${f.unit.padEnd(4)}  ${f.note ?? ''}`);
+const list = figures.list;
+const width = Math.max(...list.map((f) => f.name.length));
+const valueWidth = Math.max(10, ...list.map((f) => String(f.value).length));
+const unitWidth = Math.max(4, ...list.map((f) => f.unit.length));
+console.log(`\n${'figure'.padEnd(width)}  ${'value'.padStart(valueWidth)}  ${'unit'.padEnd(unitWidth)}  note`);
+console.log(`${'-'.repeat(width)}  ${'-'.repeat(valueWidth)}  ${'-'.repeat(unitWidth)}  ----`);
+for (const f of list) console.log(`${f.name.padEnd(width)}  ${String(f.value).padStart(valueWidth)}  ${f.unit.padEnd(unitWidth)}  ${f.note ?? ''}`);
+console.log(`\n${seconds} s in all; 1-min load average ${loadBefore} before, ${loadAfter} after (other work on the box skews these figures)`);
 const out = join(ROOT, 'bench-results.json');
-writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), node: process.version, idleSeconds: IDLE_SECONDS, figures }, null, 2) + '\n');
-console.log(`\nwritten to ${out}`);
+const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism(), memoryBytes: totalmem(), loadAverageBefore: loadBefore, loadAverageAfter: loadAfter };
+writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), node: process.version, idleSeconds: IDLE_SECONDS, seconds, machine, parts: only ?? [...PARTS], figures: list }, null, 2) + '\n');
+console.log(`written to ${out}`);
