@@ -87,6 +87,18 @@ test('embeddings', async () => {
   assert.ok(r.usage.prompt_tokens > 0);
 });
 
+test('more concurrent requests than the context has sequences all complete', async () => {
+  // One sequence until calibrated: each request waits its turn and reuses the freed sequence.
+  const answers = await Promise.all(
+    Array.from({ length: 5 }, (_, i) => client.chat.completions.create({ model: 'tiny', messages: [{ role: 'user', content: `Request ${i}` }], max_tokens: 4 })),
+  );
+  for (const a of answers) {
+    assert.equal(a.choices.length, 1);
+    assert.ok(a.usage && a.usage.completion_tokens > 0 && a.usage.completion_tokens <= 4, JSON.stringify(a.usage));
+    assert.ok(a.usage.prompt_tokens > 0, 'each answer counts its own prompt, not the sequence total');
+  }
+});
+
 test('bad input gets clear errors', async () => {
   const expectError = async (p: Promise<unknown>, status: number, pattern: RegExp) => {
     await assert.rejects(p, (err: { status?: number; message?: string }) => {

@@ -245,8 +245,10 @@ export class ModelManager implements Module {
       await this.options.config.update((c) => {
         c.models.calibration = { machine: machineKey(), threads: result.bestThreads, parallel: result.bestParallel, measuredAt: new Date().toISOString() };
       });
-      const want = this.loadRequest();
-      if (want && (want.threads !== this.worker.loaded?.threads || want.sequences !== this.worker.loaded?.sequences)) await this.worker.load(want);
+      await this.scheduler.whenIdle(async () => {
+        const want = this.loadRequest();
+        if (want && this.worker.loaded && (want.threads !== this.worker.loaded.threads || want.sequences !== this.worker.loaded.sequences)) await this.worker.load(want);
+      });
     } catch (err) {
       this.options.log.warn(`could not measure this machine: ${(err as Error).message}`);
     } finally {

@@ -59,6 +59,8 @@ export class InferenceScheduler {
   private loading: Promise<void> | null = null;
   private idleTimer: NodeJS.Timeout | null = null;
   private warmWanted = false;
+  // Work that needs the worker to itself (a reload): new jobs wait, running ones finish first.
+  private exclusive: { fn: () => Promise<void>; resolve: () => void; reject: (e: Error) => void; started: boolean } | null = null;
 
   constructor(private readonly options: SchedulerOptions) {
     // A restarted worker comes back empty: jobs waiting for it go on, and a wanted model loads.
@@ -124,7 +126,30 @@ export class InferenceScheduler {
     else this.queue.splice(at, 0, job);
   }
 
+  /** Run `fn` once no request is running; requests that come meanwhile wait. A reload must not cut answers short. */
+  whenIdle(fn: () => Promise<void>): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.exclusive = { fn, resolve, reject, started: false };
+      this.pump();
+    });
+  }
+
+  private runExclusive(): void {
+    const task = this.exclusive!;
+    if (task.started || this.active > 0) return;
+    task.started = true;
+    task
+      .fn()
+      .then(task.resolve, task.reject)
+      .finally(() => {
+        this.exclusive = null;
+        this.pump();
+        this.armIdle();
+      });
+  }
+
   private pump(): void {
+    if (this.exclusive) return this.runExclusive();
     if (this.queue.length === 0) return;
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = null;
@@ -183,7 +208,7 @@ export class InferenceScheduler {
   }
 
   private armIdle(): void {
-    if (this.active > 0 || this.queue.length > 0 || this.idleTimer) return;
+    if (this.active > 0 || this.queue.length > 0 || this.exclusive || this.idleTimer) return;
     const ms = this.options.keepAliveMs?.() ?? 10 * 60_000;
     this.idleTimer = setTimeout(() => {
       this.idleTimer = null;

@@ -9,6 +9,7 @@ import {
   type ChatWrapper,
   type Llama,
   type LlamaContext,
+  type LlamaContextSequence,
   type LlamaEmbeddingContext,
   type LlamaGrammar,
   type LlamaModel,
@@ -24,6 +25,11 @@ let loaded: LoadRequest | null = null;
 // Resolving the chat template costs ~0.3 s: once per model, not once per request.
 let chatWrapper: ChatWrapper | null = null;
 const running = new Map<string, AbortController>();
+// Sequences are kept and reused, not disposed per request: a disposed sequence's slot comes
+// back asynchronously, so a request right after another could find none ("No sequences left").
+// A kept sequence also lets the next chat reuse the evaluated prefix of the same prompt.
+let freeSequences: LlamaContextSequence[] = [];
+let sequenceWaiters: Array<{ resolve: (s: LlamaContextSequence) => void; reject: (e: Error) => void }> = [];
 
 const send = (m: FromWorker) => process.send?.(m);
 
@@ -42,6 +48,8 @@ async function ensureLlama(): Promise<Llama> {
 
 async function unload(): Promise<void> {
   for (const c of running.values()) c.abort();
+  freeSequences = [];
+  for (const w of sequenceWaiters.splice(0)) w.reject(new Error('the model was unloaded'));
   await embeddingContext?.dispose();
   await context?.dispose();
   await model?.dispose();
@@ -75,6 +83,21 @@ async function load(req: LoadRequest): Promise<void> {
   });
 }
 
+/** A sequence of the loaded context: a free one, a new one while slots are left, else the next one released. */
+function acquireSequence(ctx: LlamaContext): Promise<LlamaContextSequence> {
+  const free = freeSequences.pop();
+  if (free) return Promise.resolve(free);
+  if (ctx.sequencesLeft > 0) return Promise.resolve(ctx.getSequence());
+  return new Promise((resolve, reject) => sequenceWaiters.push({ resolve, reject }));
+}
+
+function releaseSequence(ctx: LlamaContext, sequence: LlamaContextSequence): void {
+  if (ctx !== context || sequence.disposed) return; // the model was unloaded meanwhile
+  const waiter = sequenceWaiters.shift();
+  if (waiter) waiter.resolve(sequence);
+  else freeSequences.push(sequence);
+}
+
 function toHistory(messages: ChatMessage[]): ChatHistoryItem[] {
   const history: ChatHistoryItem[] = messages.map((m) =>
     m.role === 'system' ? { type: 'system', text: m.content } : m.role === 'user' ? { type: 'user', text: m.content } : { type: 'model', response: [m.content] },
@@ -101,11 +124,18 @@ async function chat(req: ChatRequest): Promise<void> {
   running.set(req.id, abort);
   const t0 = performance.now();
   let firstAt: number | null = null;
-  // The meter counts every token fed in, generated ones included: the prompt is what went in before the first answer token.
-  let promptTokens: number | null = null;
-  const sequence = context.getSequence();
-  const session = new LlamaChat({ contextSequence: sequence, autoDisposeSequence: false, ...(chatWrapper ? { chatWrapper } : {}) });
+  const ctx = context;
+  let sequence: LlamaContextSequence | null = null;
+  let session: LlamaChat | null = null;
   try {
+    sequence = await acquireSequence(ctx);
+    // The meter of a kept sequence counts every request it served: this request is the difference.
+    const inputBefore = sequence.tokenMeter.usedInputTokens;
+    const outputBefore = sequence.tokenMeter.usedOutputTokens;
+    // The prompt is what went in before the first answer token.
+    let promptTokens: number | null = null;
+    const seq = sequence;
+    session = new LlamaChat({ contextSequence: sequence, autoDisposeSequence: false, ...(chatWrapper ? { chatWrapper } : {}) });
     const result = await session.generateResponse(toHistory(req.messages), {
       maxTokens: req.maxTokens,
       temperature: req.temperature,
@@ -114,7 +144,7 @@ async function chat(req: ChatRequest): Promise<void> {
       signal: abort.signal,
       stopOnAbortSignal: true,
       onToken: () => {
-        promptTokens ??= sequence.tokenMeter.usedInputTokens;
+        promptTokens ??= seq.tokenMeter.usedInputTokens - inputBefore;
       },
       onTextChunk: (text) => {
         firstAt ??= performance.now();
@@ -129,15 +159,16 @@ async function chat(req: ChatRequest): Promise<void> {
       text: result.response,
       stopReason,
       usage: {
-        promptTokens: promptTokens ?? sequence.tokenMeter.usedInputTokens,
-        completionTokens: sequence.tokenMeter.usedOutputTokens,
+        promptTokens: promptTokens ?? seq.tokenMeter.usedInputTokens - inputBefore,
+        completionTokens: seq.tokenMeter.usedOutputTokens - outputBefore,
         timeToFirstTokenMs: firstAt === null ? null : Math.round(firstAt - t0),
         durationMs: Math.round(performance.now() - t0),
       },
     });
   } finally {
     running.delete(req.id);
-    session.dispose({ disposeSequence: true });
+    session?.dispose({ disposeSequence: false });
+    if (sequence) releaseSequence(ctx, sequence);
   }
 }
 
