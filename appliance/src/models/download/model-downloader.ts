@@ -94,6 +94,8 @@ interface Entry {
   waiters: Array<(status: DownloadStatus) => void>;
 }
 
+/** Bytes gathered before one write(2): fewer, larger writes. */
+const WRITE_BATCH_BYTES = 1 << 20;
 const MIN_MARGIN = 512 * 1024 * 1024;
 const SETTLED: ReadonlySet<string> = new Set(['done', 'failed', 'paused']);
 
@@ -522,6 +524,28 @@ export class ModelDownloader extends EventEmitter implements Module {
     // The first bytes of a new file are judged before any of them is written.
     let head: Buffer | null = from === 0 ? Buffer.alloc(0) : null;
     let fh: FileHandle | null = null;
+    // Chunks are gathered into ~1 MiB writes, and each write runs in the thread pool while this
+    // thread hashes the same bytes: a 64 KiB write-then-hash step per chunk held the rate at ~0.89 of a plain copy.
+    let batch: Buffer[] = [];
+    let batchBytes = 0;
+    const flush = async (): Promise<void> => {
+      if (batchBytes === 0) return;
+      const buf = batch.length === 1 ? batch[0]! : Buffer.concat(batch, batchBytes);
+      batch = [];
+      batchBytes = 0;
+      fh ??= await open(partial, 'a');
+      const written = appendAll(fh, buf);
+      hash.hasher.update(buf);
+      try {
+        await written;
+      } catch (err) {
+        e.hash = null; // hashed but maybe not (all) on disk: a resume hashes the file again
+        throw err;
+      }
+      hash.bytes += buf.length;
+      e.receivedBytes = hash.bytes;
+      this.progress(e);
+    };
     try {
       for await (const data of res as AsyncIterable<Buffer>) {
         let chunk = data;
@@ -532,20 +556,20 @@ export class ModelDownloader extends EventEmitter implements Module {
           chunk = head;
           head = null;
         }
-        if (total !== null && hash.bytes + chunk.length > total) {
+        if (total !== null && hash.bytes + batchBytes + chunk.length > total) {
           throw new DownloadError(`the server sent more than the ${total} bytes it announced for ${r.file}; nothing was kept`, 'fatal', true);
         }
-        fh ??= await open(partial, 'a');
-        await appendAll(fh, chunk);
-        hash.hasher.update(chunk);
-        hash.bytes += chunk.length;
-        e.receivedBytes = hash.bytes;
-        this.progress(e);
+        batch.push(chunk);
+        batchBytes += chunk.length;
+        if (batchBytes >= WRITE_BATCH_BYTES) await flush();
       }
       if (head) checkHead(head); // a body shorter than the magic
-      await fh?.sync();
+      await flush();
+      await (fh as FileHandle | null)?.sync();
     } finally {
-      await fh?.close();
+      // A dropped connection keeps what arrived: written now, it need not come again on resume.
+      if (batchBytes > 0 && e.hash === hash) await flush().catch(() => undefined);
+      await (fh as FileHandle | null)?.close();
     }
     if (total !== null && hash.bytes < total) {
       throw new DownloadError(`the connection closed after ${formatBytes(hash.bytes)} of ${formatBytes(total)}`, 'network');
