@@ -39,6 +39,7 @@ before(async () => {
     onChange: (share, path, kind) => changes.push([share, path, kind]),
     maxUploadBytes: MAX_UPLOAD,
     maxListEntries: 10,
+    uploadIdleMs: 1_000,
   });
   server = new HttpServer({
     host: '127.0.0.1',
@@ -154,6 +155,18 @@ test('an upload cut off mid-way leaves no partial file', async () => {
   await waitFor(async () => (await tempFiles('Inbox')).length === 0);
   await assert.rejects(stat(join(shares.Inbox!.root, 'cut.bin')), /ENOENT/);
   assert.ok(!changes.some(([, p]) => p === 'cut.bin'));
+});
+
+test('an upload that goes silent is dropped after the idle time and leaves nothing', async () => {
+  const socket = connect(server.port, '127.0.0.1');
+  await new Promise<void>((resolve) => socket.once('connect', resolve));
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  socket.on('error', () => {});
+  socket.write(`PUT /api/shares/Inbox/upload?name=stalled.bin HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: ${SESSION}\r\nContent-Length: 1000\r\n\r\n`);
+  socket.write(Buffer.alloc(100, 1));
+  await closed;
+  await waitFor(async () => (await tempFiles('Inbox')).length === 0);
+  await assert.rejects(stat(join(shares.Inbox!.root, 'stalled.bin')), /ENOENT/);
 });
 
 test('uploads over the size limit are refused, announced or not, and leave nothing', async () => {

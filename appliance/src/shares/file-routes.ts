@@ -18,6 +18,8 @@ export interface ShareFileRoutesOptions extends ShareFilesOptions {
   onChange?(share: string, relPath: string, kind: ShareChangeKind): void;
   /** '/shares' (default) under the /api router; '/api/shares' when mounted at the root. */
   prefix?: string;
+  /** An upload silent this long is dropped (and leaves nothing); 2 minutes by default. */
+  uploadIdleMs?: number;
 }
 
 const STATUS: Partial<Record<PathRefusal, number>> = {
@@ -78,6 +80,10 @@ export function shareFileRoutes(opts: ShareFileRoutesOptions): Router {
 
   r.put('/:name/upload', async (ctx) => {
     ctx.disableBodyParser = true;
+    // Big uploads take long; a stalled one is cut by silence, not by total time.
+    const socket = ctx.req.socket;
+    const onIdle = () => ctx.req.destroy(Object.assign(new Error('upload idle'), { code: 'ECONNRESET' }));
+    socket.setTimeout(opts.uploadIdleMs ?? 120_000, onIdle);
     try {
       const { share, files } = await filesOf(ctx);
       const length = ctx.get('Content-Length');
@@ -92,6 +98,8 @@ export function shareFileRoutes(opts: ShareFileRoutesOptions): Router {
       // The rest of a refused body is not worth reading: answer, then close the connection.
       if (!ctx.req.complete) ctx.set('Connection', 'close');
       throw err;
+    } finally {
+      socket.setTimeout(0, onIdle); // a kept-alive socket must not carry this upload's timer on
     }
   });
 
