@@ -103,6 +103,14 @@ test('make a folder, upload into it, list and download the bytes back', async ()
   const noType = await call('PUT', '/api/shares/Inbox/upload?name=plain.bin', Buffer.from('hello'));
   assert.equal(noType.status, 201);
 
+  // A name typed on a Mac arrives in NFD; it is stored and reported in NFC.
+  const macName = 'Café.txt'.normalize('NFD');
+  const nfd = await call('PUT', `/api/shares/Inbox/upload?path=Letters&name=${q(macName)}`, 'coffee');
+  assert.equal(nfd.status, 201);
+  assert.equal(nfd.json.name, 'Café.txt'.normalize('NFC'));
+  assert.equal(await readFile(join(shares.Inbox!.root, 'Letters', 'Café.txt'.normalize('NFC')), 'utf8'), 'coffee');
+  assert.equal((await call('GET', `/api/shares/Inbox/download?path=${q(`Letters/${macName}`)}`)).buf.toString(), 'coffee');
+
   const root = await call('GET', '/api/shares/Inbox/files');
   assert.equal(root.status, 200);
   assert.equal(root.json.share, 'Inbox');
@@ -119,10 +127,11 @@ test('make a folder, upload into it, list and download the bytes back', async ()
   assert.equal(down.headers.get('content-disposition'), `attachment; filename="Tax 2025 _final_.pdf"; filename*=UTF-8''Tax%202025%20%E2%80%9Cfinal%E2%80%9D.pdf`);
   assert.match(down.headers.get('content-security-policy') ?? '', /sandbox/);
 
-  assert.deepEqual(changes.slice(-3), [
+  assert.deepEqual(changes.slice(-4), [
     ['Inbox', 'Letters', 'added'],
     ['Inbox', 'Letters/Tax 2025 “final”.pdf', 'added'],
     ['Inbox', 'plain.bin', 'added'],
+    ['Inbox', 'Letters/Café.txt'.normalize('NFC'), 'added'],
   ]);
 });
 

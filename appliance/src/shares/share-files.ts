@@ -166,7 +166,7 @@ export class ShareFiles {
     }
     await fsyncDir(target.parent);
     const stats = await stat(target.absolute);
-    return { entry: entryOf(name, target.relative, stats), replaced: target.kind !== null };
+    return { entry: entryOf(target.relative.split('/').pop()!, target.relative, stats), replaced: target.kind !== null };
   }
 
   /** Make one folder (its parent must exist). */
