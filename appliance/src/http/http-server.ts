@@ -21,6 +21,8 @@ export interface HttpServerOptions {
   routers: Router[];
   /** Routers outside /api with their own body rules (the OpenAI-compatible /v1). */
   rootRouters?: Router[];
+  /** Routers under /api that read raw request bodies themselves (file uploads): mounted before the JSON rule. */
+  rawBodyRouters?: Router[];
 }
 
 /** Koa on one port: problem JSON, security headers, compression, the API, then the web app. */
@@ -32,6 +34,7 @@ export class HttpServer implements Module {
   constructor(private readonly options: HttpServerOptions) {
     const { log, routers, uiRoot, identify } = options;
     const api = new Router({ prefix: '/api' });
+    for (const r of options.rawBodyRouters ?? []) api.use(r.routes(), r.allowedMethods({ throw: true }));
     api.use(jsonBodies());
     for (const r of routers) api.use(r.routes(), r.allowedMethods({ throw: true }));
     api.all('/{*rest}', (ctx) => {
@@ -54,7 +57,8 @@ export class HttpServer implements Module {
   }
 
   async start(): Promise<void> {
-    const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, this.app.callback());
+    // No whole-request time limit: a large upload over Wi-Fi takes minutes (the upload route drops silent ones itself).
+    const server = createServer({ requestTimeout: 0, headersTimeout: 10_000 }, this.app.callback());
     server.keepAliveTimeout = 5_000;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
