@@ -2,8 +2,11 @@ import type { DeviceView, PullResult, SetupState } from './data/api.js';
 
 // Views report upward with these events; the app shell and the wizard own what happens next.
 export interface HearthEvents {
-  /** A wizard step is done; `state` is the server's answer when the step changed it. */
-  'step-done': { state?: SetupState };
+  /**
+   * A wizard step is done; `state` is the server's answer when the step changed it. The owner step
+   * hands up the password just chosen, so the share step may offer it for SMB (kept in memory only).
+   */
+  'step-done': { state?: SetupState; ownerPassword?: string };
   /** Go back one wizard step. */
   'step-back': Record<string, never>;
   /** The server sent a new setup state: the shell applies it. */
@@ -16,6 +19,8 @@ export interface HearthEvents {
   'model-pulled': { result: PullResult; name: string };
   /** Something on the Models page changed what the server holds: ask it again. */
   'models-changed': Record<string, never>;
+  /** Something on the Shares page changed what the server holds: ask it again. */
+  'shares-changed': Record<string, never>;
 }
 
 export function fire<K extends keyof HearthEvents>(from: EventTarget, type: K, detail: HearthEvents[K]): void {

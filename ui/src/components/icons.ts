@@ -19,6 +19,11 @@ const paths = {
   signOut: svg`<path d="M14.5 4H18a2 2 0 0 1 2 2v12a2 2 0 0 1-2 2h-3.5M9.5 16.5L5 12l4.5-4.5M5 12h10.5"/>`,
   globe: svg`<circle cx="12" cy="12" r="9"/><path d="M3 12h18M12 3c2.5 2.6 3.8 5.6 3.8 9s-1.3 6.4-3.8 9M12 3c-2.5 2.6-3.8 5.6-3.8 9s1.3 6.4 3.8 9"/>`,
   arrow: svg`<path d="M5 12h14M13 6l6 6-6 6"/>`,
+  file: svg`<path d="M14 3H7a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2V8z"/><path d="M14 3v5h5"/>`,
+  download: svg`<path d="M12 4v11M7 10.5l5 5 5-5M5 20h14"/>`,
+  upload: svg`<path d="M12 16V5M7 9.5l5-5 5 5M5 20h14"/>`,
+  trash: svg`<path d="M4 7h16M10 11v6M14 11v6M6 7l1 12a2 2 0 0 0 2 2h6a2 2 0 0 0 2-2l1-12M9 7V4.5h6V7"/>`,
+  folderPlus: svg`<path d="M3 7.5A2.5 2.5 0 0 1 5.5 5H9l2 2.5h7.5A2.5 2.5 0 0 1 21 10v7.5a2.5 2.5 0 0 1-2.5 2.5h-13A2.5 2.5 0 0 1 3 17.5z"/><path d="M12 11v6M9 14h6"/>`,
 } satisfies Record<string, SVGTemplateResult>;
 
 export type IconName = keyof typeof paths;

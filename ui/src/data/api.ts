@@ -181,7 +181,7 @@ export class ApiError extends Error {
   }
 }
 
-const unreachable = () =>
+export const unreachable = () =>
   new ApiError({
     status: 0,
     title: 'Cannot reach Hearth',
@@ -191,26 +191,37 @@ const unreachable = () =>
 const asString = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
 async function problemFrom(res: Response): Promise<ApiError> {
+  let text = '';
+  try {
+    text = await res.text();
+  } catch {
+    // The body broke off: fall back to the status line.
+  }
+  return problemFromText(res.status, res.statusText, text, res.headers.get('Retry-After'));
+}
+
+/** An error answer's problem JSON (or whatever came instead) as an ApiError; also for XMLHttpRequest answers. */
+export function problemFromText(status: number, statusText: string, text: string, retryAfterHeader: string | null = null): ApiError {
   let body: Record<string, unknown> = {};
   try {
-    const parsed: unknown = await res.json();
+    const parsed: unknown = JSON.parse(text);
     if (parsed && typeof parsed === 'object') body = parsed as Record<string, unknown>;
   } catch {
     // Not JSON (a proxy's error page, say): fall back to the status line.
   }
-  const header = Number(res.headers.get('Retry-After'));
+  const header = Number(retryAfterHeader);
   const retryAfter = typeof body.retryAfter === 'number' ? body.retryAfter : Number.isFinite(header) && header > 0 ? header : undefined;
   return new ApiError({
-    status: res.status,
-    title: asString(body.title) ?? (res.statusText || 'Request failed'),
-    detail: asString(body.detail) ?? `Hearth answered with an error (${res.status}). Try again.`,
+    status,
+    title: asString(body.title) ?? (statusText || 'Request failed'),
+    detail: asString(body.detail) ?? `Hearth answered with an error (${status}). Try again.`,
     field: asString(body.field),
     retryAfter,
     step: asString(body.step),
   });
 }
 
-async function request<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
+export async function request<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
   const init: RequestInit = {
     method,
     credentials: 'same-origin',

@@ -21,6 +21,8 @@ export class HearthOnboarding extends LitElement {
   declare state: SetupState;
   declare path: string;
   declare notice: string;
+  /** The owner's web password, from the owner step, so the share step may offer it for SMB; memory only, dropped after. */
+  private ownerPassword = '';
 
   constructor() {
     super();
@@ -131,6 +133,8 @@ export class HearthOnboarding extends LitElement {
     e.stopPropagation();
     const from = this.current;
     const state = e.detail.state ?? this.state;
+    if (e.detail.ownerPassword) this.ownerPassword = e.detail.ownerPassword;
+    if (from?.id === 'shares') this.ownerPassword = '';
     if (e.detail.state) fire(this, 'hearth-state', { state });
     if (!from) return;
     const next = stepAfter(from, state);
@@ -165,7 +169,7 @@ export class HearthOnboarding extends LitElement {
         </nav>
         <p class="count" id="step-count">Step ${index + 1} of ${steps.length}: ${step.label}</p>
         ${noticeBanner(this.notice)}
-        <main class="card">${step.render(this.state, { canGoBack: Boolean(stepBefore(step, this.state)) })}</main>
+        <main class="card">${step.render(this.state, { canGoBack: Boolean(stepBefore(step, this.state)), ownerPassword: this.ownerPassword })}</main>
         ${
           // From the model step on the owner is signed in, and a download may be under way.
           this.state.step === 'finish' ? html`<hearth-model-status></hearth-model-status>` : nothing

@@ -65,7 +65,7 @@ export class StepOwner extends FormElement {
     else if (this.confirm !== this.password) errors.confirm = 'The two passwords differ. Type the same password twice.';
     if (this.showFieldErrors(errors)) return;
     const state = await this.run(() => api.createOwner(username, this.password));
-    if (state) fire(this, 'step-done', { state });
+    if (state) fire(this, 'step-done', this.recovery ? { state } : { state, ownerPassword: this.password });
   }
 
   protected override showError(e: ApiError): void {

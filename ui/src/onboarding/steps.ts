@@ -5,7 +5,14 @@ import './step-claim.js';
 import './step-owner.js';
 import './step-name.js';
 import './step-model.js';
+import './step-shares.js';
 import './step-finish.js';
+
+export interface StepNav {
+  canGoBack: boolean;
+  /** The web password chosen in this visit's owner step, or "" (a reload forgets it). */
+  ownerPassword: string;
+}
 
 export interface WizardStep {
   /** The URL segment: /setup/<id>. */
@@ -20,7 +27,7 @@ export interface WizardStep {
   revisitable?: boolean;
   /** Needs a wider card (a list of choices with details). */
   wide?: boolean;
-  render: (state: SetupState, nav: { canGoBack: boolean }) => TemplateResult;
+  render: (state: SetupState, nav: StepNav) => TemplateResult;
 }
 
 const pending = (s: SetupState) => s.setup === 'pending';
@@ -67,6 +74,15 @@ export const WIZARD_STEPS: readonly WizardStep[] = [
     applies: pending,
     wide: true,
     render: (s) => html`<hearth-step-model .state=${s}></hearth-step-model>`,
+  },
+  {
+    // Like the model step: UI-side, at Finish's position, never blocks finishing.
+    id: 'shares',
+    label: 'Folders',
+    position: 'finish',
+    applies: pending,
+    wide: true,
+    render: (s, nav) => html`<hearth-step-shares .state=${s} .ownerPassword=${nav.ownerPassword}></hearth-step-shares>`,
   },
   {
     id: 'finish',

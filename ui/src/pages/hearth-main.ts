@@ -271,19 +271,26 @@ export class HearthMain extends LitElement {
     fire(this, 'hearth-refresh', { signedOut: true });
   }
 
+  private chunkProblem(title: string) {
+    return html`<div class="card" role="alert">
+      <h1>${title}</h1>
+      <p class="muted">This page could not be loaded. Hearth may have been updated meanwhile: reload the page.</p>
+      <button class="btn primary" type="button" @click=${() => location.reload()}>Reload</button>
+    </div>`;
+  }
+
   private page() {
     if (this.path === '/') return html`<hearth-page-dashboard .state=${this.state}></hearth-page-dashboard>`;
     if (this.path === '/models') {
       // Its own chunk: most visits never open it. The element upgrades when the chunk arrives.
-      if (this.chunkFailed) {
-        return html`<div class="card" role="alert">
-          <h1>Models</h1>
-          <p class="muted">This page could not be loaded. Hearth may have been updated meanwhile: reload the page.</p>
-          <button class="btn primary" type="button" @click=${() => location.reload()}>Reload</button>
-        </div>`;
-      }
+      if (this.chunkFailed) return this.chunkProblem('Models');
       import('./page-models.js').catch(() => (this.chunkFailed = true));
       return html`<hearth-page-models></hearth-page-models>`;
+    }
+    if (this.path === '/shares') {
+      if (this.chunkFailed) return this.chunkProblem('Shares');
+      import('./page-shares.js').catch(() => (this.chunkFailed = true));
+      return html`<hearth-page-shares></hearth-page-shares>`;
     }
     if (this.path === '/settings') return html`<hearth-page-settings .state=${this.state}></hearth-page-settings>`;
     const section = SECTIONS.find((s) => s.path === this.path && s.coming);

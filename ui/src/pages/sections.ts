@@ -12,12 +12,7 @@ export interface Section {
 export const SECTIONS: readonly Section[] = [
   { path: '/', label: 'Dashboard', icon: 'home' },
   { path: '/models', label: 'Models', icon: 'model' },
-  {
-    path: '/folders',
-    label: 'Folders',
-    icon: 'folder',
-    coming: 'Share folders on your network and choose which of them Hearth may read and file things into.',
-  },
+  { path: '/shares', label: 'Shares', icon: 'folder' },
   {
     path: '/agents',
     label: 'Agents',

@@ -3,27 +3,8 @@ import { api, toApiError, type ApiTokenView, type CreatedToken } from '../../dat
 import { field, formAlert, submitButton } from '../../components/form.js';
 import { formatDate } from '../../components/model-view.js';
 import { icon } from '../../components/icons.js';
+import { copyText } from '../../components/copy.js';
 import { ModelSection } from './section.js';
-
-/** Copy text: the Clipboard API where the page may use it (https, localhost), else the old way. */
-async function copyText(text: string, fallbackInput: HTMLInputElement | null): Promise<boolean> {
-  try {
-    if (navigator.clipboard && window.isSecureContext) {
-      await navigator.clipboard.writeText(text);
-      return true;
-    }
-  } catch {
-    // Refused (no permission): try the old way.
-  }
-  if (!fallbackInput) return false;
-  fallbackInput.focus();
-  fallbackInput.select();
-  try {
-    return document.execCommand('copy');
-  } catch {
-    return false;
-  }
-}
 
 /** Bearer tokens for apps on the network that use the OpenAI-compatible API: make (shown once), list, revoke. */
 export class ModelsTokens extends ModelSection {

@@ -21,6 +21,8 @@ export class ModelSection extends FormElement {
   /** The action under way ("remove:demo"), or "". */
   declare pendingAction: string;
   declare confirming: string;
+  /** What to tell the page after a change (the Shares page's cards reuse this base). */
+  protected changedEvent: 'models-changed' | 'shares-changed' = 'models-changed';
 
   static override styles = [
     shared,
@@ -139,7 +141,7 @@ export class ModelSection extends FormElement {
     this.formError = '';
     try {
       const result = await action();
-      fire(this, 'models-changed', {});
+      fire(this, this.changedEvent, {});
       return result;
     } catch (err) {
       this.showError(toApiError(err));
