@@ -3,6 +3,14 @@ import type { ShareView } from '../data/shares.js';
 import { copyText } from './copy.js';
 import { shared } from './styles.js';
 
+/** An address that may wrap after its slashes (and only there, unless it must). */
+const breakable = (address: string) => address.split(/(?<=[/\\])/).map((part, i) => (i === 0 ? part : html`<wbr />${part}`));
+
+/** Windows connects only on port 445: without it (a development box), there is no Windows address. */
+export const noWindows = (s: ShareView): boolean => !s.connect.windows && !s.connect.windowsByIp;
+
+export const NO_WINDOWS_TEXT = 'Windows connects only on the standard port 445, which this box does not use for sharing: connect from a Mac or Linux.';
+
 interface Way {
   id: string;
   label: string;
@@ -18,10 +26,13 @@ export class ShareConnect extends LitElement {
   static override properties = {
     share: { attribute: false },
     terminal: { type: Boolean },
+    noWindowsNote: { type: Boolean, attribute: 'no-windows-note' },
     copied: { state: true },
   };
   declare share: ShareView | undefined;
   declare terminal: boolean;
+  /** The view says once, for all shares, why Windows is missing. */
+  declare noWindowsNote: boolean;
   /** The way just copied (its id), or "!" + id when copying failed. */
   declare copied: string;
   private copiedTimer: number | undefined;
@@ -29,6 +40,7 @@ export class ShareConnect extends LitElement {
   constructor() {
     super();
     this.terminal = false;
+    this.noWindowsNote = false;
     this.copied = '';
   }
 
@@ -71,6 +83,22 @@ export class ShareConnect extends LitElement {
         grid-row: 1 / span 2;
         min-width: 5.2rem;
       }
+      /* On a phone the address gets the whole width, the button sits by the label. */
+      @media (max-width: 480px) {
+        li {
+          padding: 0.55rem 0.65rem;
+        }
+        .address {
+          grid-column: 1 / -1;
+          font-size: 0.84rem;
+        }
+        button {
+          grid-row: 1;
+          min-width: 4.5rem;
+          min-height: 2.2rem;
+          padding-inline: 0.7rem;
+        }
+      }
       .note {
         font-size: 0.85rem;
         color: var(--hearth-muted);
@@ -110,16 +138,16 @@ export class ShareConnect extends LitElement {
         ${ways.map(
           (w) => html`<li data-os=${w.id}>
             <span class="os"><strong>${w.label}</strong> · ${w.how}</span>
-            <span class="address">${w.address}</span>
+            <span class="address">${breakable(w.address)}</span>
             <button class="btn small secondary" type="button" @click=${() => void this.copy(w)}>
               ${this.copied === w.id ? 'Copied' : 'Copy'}<span class="visually-hidden"> the ${w.label} address of ${s.name}</span>
             </button>
           </li>`,
         )}
       </ul>
-      ${s.connect.windows || s.connect.windowsByIp
+      ${s.connect.windows || s.connect.windowsByIp || this.noWindowsNote
         ? nothing
-        : html`<p class="note">Windows connects only on the standard port 445, which this box does not use for sharing: connect from a Mac or Linux.</p>`}
+        : html`<p class="note">${NO_WINDOWS_TEXT}</p>`}
       <p class="visually-hidden" role="status">${copied
         ? this.copied.startsWith('!')
           ? `Could not copy: select the ${copied.label} address and copy it yourself.`

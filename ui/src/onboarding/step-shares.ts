@@ -7,7 +7,7 @@ import { modelViewStyles } from '../components/model-view.js';
 import { shared } from '../components/styles.js';
 import { icon } from '../components/icons.js';
 import { fire } from '../events.js';
-import '../components/share-connect.js';
+import { NO_WINDOWS_TEXT, noWindows } from '../components/share-connect.js';
 
 /** What each proposed share is for, in the owner's words. */
 const PURPOSE: Record<string, string> = {
@@ -199,6 +199,12 @@ export class StepShares extends FormElement {
         margin: 0;
         font-weight: 600;
         overflow-wrap: anywhere;
+      }
+      .signin dd.plain {
+        font-weight: 400;
+      }
+      .signin + p {
+        margin-top: -0.5rem;
       }
     `,
   ];
@@ -407,13 +413,14 @@ export class StepShares extends FormElement {
               <dt>User name</dt>
               <dd data-testid="smb-username">${view.smb.username}</dd>
               <dt>Password</dt>
-              <dd>The folder password ${view.smb.passwordSet ? 'you set' : '(not set yet: set it on the Shares page)'}</dd>
+              <dd class="plain">${view.smb.passwordSet ? 'The folder password you set' : 'Not set yet: set it on the Shares page'}</dd>
             </dl>
+            ${onNetwork.some(noWindows) ? html`<p class="muted small">${NO_WINDOWS_TEXT}</p>` : nothing}
             <div class="connect">
               ${onNetwork.map(
                 (s) => html`<section data-share=${s.name}>
                   <h2>${icon('folder', 20)} ${s.name}</h2>
-                  <hearth-share-connect .share=${s}></hearth-share-connect>
+                  <hearth-share-connect .share=${s} no-windows-note></hearth-share-connect>
                 </section>`,
               )}
               ${onNetwork.length === 0 ? html`<p class="muted">None of these folders is on the network. You can change that on the Shares page.</p>` : nothing}

@@ -262,6 +262,9 @@ export class ShareBrowser extends ShareSection {
         .browser {
           padding: 0.75rem;
         }
+        .tools .btn {
+          padding-inline: 0.7rem;
+        }
         .row-act .label {
           position: absolute;
           width: 1px;
@@ -473,7 +476,7 @@ export class ShareBrowser extends ShareSection {
           entry.type === 'dir'
             ? html`Delete the folder <strong>${entry.name}</strong> and everything in it? This cannot be undone.`
             : html`Delete <strong>${entry.name}</strong>? This cannot be undone.`,
-        yes: 'Delete',
+        yes: 'Yes, delete',
         busyLabel: 'Deleting…',
         forName: entry.name,
         onYes: () => void this.deleteEntry(entry),

@@ -35,6 +35,7 @@ export class ShareAdd extends ShareSection {
         display: grid;
         grid-template-columns: repeat(auto-fit, minmax(min(100%, 16rem), 1fr));
         gap: 1.15rem;
+        align-items: start;
       }
       .checks {
         display: flex;

@@ -146,6 +146,17 @@ export class ShareCard extends ShareSection {
         }
         .head .act {
           justify-content: flex-start;
+          gap: 0.25rem;
+        }
+        .head .act .btn {
+          padding-inline: 0.65rem;
+          /* The hidden "for whom" text counts as a flex item: no gap for it. */
+          gap: 0;
+        }
+        /* Three buttons do not fit one phone line: the files get a line of their own. */
+        .head .act .browse {
+          flex: 1 1 100%;
+          margin-bottom: 0.25rem;
         }
       }
     `,
@@ -392,7 +403,7 @@ export class ShareCard extends ShareSection {
         </div>
         <div class="act">
           ${s.status === 'ok'
-            ? html`<button class="btn small ${this.browsing ? 'secondary' : 'primary'}" type="button" aria-expanded=${this.browsing ? 'true' : 'false'} @click=${() => this.browse(!this.browsing)}>
+            ? html`<button class="btn small browse ${this.browsing ? 'secondary' : 'primary'}" type="button" aria-expanded=${this.browsing ? 'true' : 'false'} @click=${() => this.browse(!this.browsing)}>
                 ${this.browsing ? 'Hide files' : 'Browse files'}<span class="visually-hidden"> of ${s.name}</span>
               </button>`
             : nothing}
