@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { ROOT, controlRequest, removeDir, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
+import { ROOT, controlRequest, freePort, removeDir, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 
 // The first-run wizard in a real browser against a real hearthd, at desktop and phone sizes.
 
@@ -93,9 +93,10 @@ async function apiState(d: RunningDaemon): Promise<{ setup: string; device: { fa
 for (const vp of VIEWPORTS) {
   const size = `${vp.width}x${vp.height}`;
 
-  test(`the wizard at ${size}: claim, owner, name, model, finish; sign out and in; a second browser cannot claim`, async (t) => {
+  test(`the wizard at ${size}: claim, owner, name, model, shares, finish; sign out and in; a second browser cannot claim`, async (t) => {
     assert.ok(browser, 'the browser did not start');
-    const d = await startDaemon();
+    // Its own SMB port: the test files run side by side, each hearthd with its own smbd.
+    const d = await startDaemon({ env: { HEARTH_SMB_PORT: String(await freePort()) } });
     const contexts: BrowserContext[] = [];
     t.after(async () => {
       for (const c of contexts) await c.close().catch(() => undefined);
@@ -131,7 +132,7 @@ for (const vp of VIEWPORTS) {
     await heading('Welcome to Hearth').waitFor();
     await waitForPath(page, '/setup/welcome');
     assert.equal(await page.title(), 'Hearth');
-    assert.ok(await page.getByText('Step 1 of 6').isVisible());
+    assert.ok(await page.getByText('Step 1 of 7').isVisible());
     await shot('welcome');
     await page.getByRole('button', { name: 'Get started' }).click();
 
@@ -192,6 +193,25 @@ for (const vp of VIEWPORTS) {
     } else {
       await page.getByRole('radio', { name: /Demo model/ }).check();
       await page.getByRole('button', { name: 'Set up the demo and continue' }).click();
+    }
+
+    // Share folders: the desktop walk skips it, the phone walk takes Inbox and Notes and sets the folder password.
+    await heading('Share folders').waitFor();
+    await waitForPath(page, '/setup/shares');
+    await waitForFocus(page, 'share-inbox');
+    assert.ok(await page.getByRole('checkbox', { name: 'Inbox' }).isChecked());
+    assert.ok(await page.getByRole('checkbox', { name: 'Notes' }).isChecked());
+    await shot('shares');
+    if (vp.width >= 1024) {
+      await page.getByRole('button', { name: 'Skip for now' }).click();
+    } else {
+      const samba = !(await page.getByTestId('smb-missing').isVisible());
+      if (samba) await page.getByLabel('Folder password').fill('folders-for-alice');
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await heading('Connect from your computers').waitFor();
+      if (samba) assert.match(await page.locator('hearth-step-shares section[data-share="Inbox"] li[data-os="macos"] .address').innerText(), new RegExp(`smb://${factory.replace(/\./g, '\\.')}(:\\d+)?/Inbox`));
+      await shot('shares-connect');
+      await page.getByRole('button', { name: 'Continue' }).click();
     }
 
     // Finish: the summary, a reload (session cookie), then the dashboard.
