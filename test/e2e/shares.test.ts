@@ -213,6 +213,7 @@ test('shares: the wizard step makes Inbox and Notes and sets the folder password
   await page.getByRole('button', { name: 'Continue' }).click();
 
   await heading(page, "You're all set").waitFor();
+  await page.getByTestId('summary-shares').filter({ hasText: 'Inbox, Notes' }).waitFor();
   await page.getByRole('button', { name: 'Finish' }).click();
   await heading(page, 'Dashboard').waitFor();
 
@@ -235,6 +236,8 @@ test('shares: the wizard step makes Inbox and Notes and sets the folder password
   await link.waitFor();
   const onDisk = join(d.dataDir, 'shares', 'Inbox', 'report 2025.bin');
   assert.deepEqual(await readFile(onDisk), bytes, 'the uploaded file is on disk, whole');
+  // The usage follows by itself (hearthd measures again and tells the page over its event stream).
+  await card.locator('.facts').filter({ hasText: '1 file, 300 kB' }).waitFor({ timeout: 15_000 });
   const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
   assert.equal(download.suggestedFilename(), 'report 2025.bin');
   const downloaded = await download.path();

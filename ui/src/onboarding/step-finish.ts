@@ -1,5 +1,6 @@
 import { css, html } from 'lit';
 import { api, type SetupState } from '../data/api.js';
+import { sharesApi } from '../data/shares.js';
 import { ModelStatusController, isPending, modelStatus } from '../data/model-status.js';
 import { downloadText } from '../components/model-view.js';
 import { FormElement, formAlert, submitButton } from '../components/form.js';
@@ -11,8 +12,11 @@ export class StepFinish extends FormElement {
   static override properties = {
     ...FormElement.properties,
     state: { attribute: false },
+    shares: { state: true },
   };
   declare state: SetupState | undefined;
+  /** The shared folders' names, once known (null: not asked yet, or the answer did not come). */
+  declare shares: string[] | null;
   private readonly live = new ModelStatusController(this);
 
   protected override sessionRequired = true;
@@ -57,6 +61,19 @@ export class StepFinish extends FormElement {
     `,
   ];
 
+  constructor() {
+    super();
+    this.shares = null;
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    sharesApi.list().then(
+      (view) => (this.shares = view.shares.map((s) => s.name)),
+      () => undefined,
+    );
+  }
+
   protected override firstUpdated(): void {
     this.renderRoot.querySelector<HTMLButtonElement>('button[type="submit"]')?.focus();
   }
@@ -94,6 +111,10 @@ export class StepFinish extends FormElement {
         </dd>
         <dt>Model</dt>
         <dd data-testid="summary-model">${this.modelSummary()}</dd>
+        ${this.shares
+          ? html`<dt>Shared folders</dt>
+              <dd data-testid="summary-shares">${this.shares.length ? this.shares.join(', ') : 'None yet: add them later, on the Shares page'}</dd>`
+          : ''}
         <dt>Version</dt>
         <dd>${device?.version ?? ''}</dd>
       </dl>

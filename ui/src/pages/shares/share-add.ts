@@ -51,7 +51,6 @@ export class ShareAdd extends ShareSection {
       }
       .proposed p {
         margin: 0;
-        flex-basis: 100%;
       }
     `,
   ];

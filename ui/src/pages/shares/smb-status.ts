@@ -51,6 +51,9 @@ export class SmbStatus extends ShareSection {
       .row .actions {
         margin-top: 1.85rem;
       }
+      .status:not(:empty) {
+        margin-bottom: 0.9rem;
+      }
       @media (max-width: 600px) {
         .row .actions {
           margin-top: 0;
