@@ -43,6 +43,12 @@ export function smbText(smb: SmbView): { label: string; tone: 'ok' | 'bad' | 'id
   }
 }
 
+/** Why computers cannot connect, in plain words, for a box where Samba is missing or sharing is off. */
+export function noSmbText(smb: SmbView): string {
+  if (smb.state === 'not-installed') return NOT_INSTALLED_TEXT;
+  return smb.problem ?? 'Network sharing is turned off on this box, so computers cannot connect. Agents and this web page can still use the folders.';
+}
+
 /** The plain words for a box without Samba. */
 export const NOT_INSTALLED_TEXT =
   'Samba, the program that shares folders with computers, is not installed on this box, so computers cannot connect yet. You can still create the folders: agents can use them, and they go on the network once Samba is there.';

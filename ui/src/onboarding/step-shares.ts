@@ -2,7 +2,7 @@ import { css, html, nothing, type TemplateResult } from 'lit';
 import { toApiError, type ApiError, type SetupState } from '../data/api.js';
 import { SMB_PASSWORD_MAX, SMB_PASSWORD_MIN, sharesApi, type ProposedShare, type ShareView, type SharesView } from '../data/shares.js';
 import { FormElement, charCount, field, formAlert, submitButton } from '../components/form.js';
-import { NOT_INSTALLED_TEXT, agentsText, networkText, shareViewStyles, smbUsable } from '../components/share-view.js';
+import { agentsText, networkText, noSmbText, shareViewStyles, smbUsable } from '../components/share-view.js';
 import { modelViewStyles } from '../components/model-view.js';
 import { shared } from '../components/styles.js';
 import { icon } from '../components/icons.js';
@@ -203,6 +203,12 @@ export class StepShares extends FormElement {
       .signin dd.plain {
         font-weight: 400;
       }
+      .banner p {
+        margin: 0;
+      }
+      .banner p + p {
+        margin-top: 0.4rem;
+      }
       .signin + p {
         margin-top: -0.5rem;
       }
@@ -325,11 +331,21 @@ export class StepShares extends FormElement {
     </div>`;
   }
 
+  /** Samba is missing (or sharing is off): said plainly, with the box's own words under it. */
+  private noSmb(view: SharesView): TemplateResult {
+    const detail = view.smb.state === 'not-installed' ? view.smb.problem : null;
+    return html`<div class="banner info" data-testid="smb-missing">
+      ${icon('info', 18)}
+      <div>
+        <p>${noSmbText(view.smb)}</p>
+        ${detail ? html`<p class="small">${detail}</p>` : nothing}
+      </div>
+    </div>`;
+  }
+
   private passwordSection(view: SharesView): TemplateResult {
     if (!smbUsable(view.smb)) {
-      return html`<div class="section">
-        <p class="banner info" data-testid="smb-missing">${icon('info', 18)}<span>${view.smb.problem ?? NOT_INSTALLED_TEXT}</span></p>
-      </div>`;
+      return html`<div class="section">${this.noSmb(view)}</div>`;
     }
     const reusing = this.reuse && this.canReuse;
     return html`<div class="section">
@@ -425,11 +441,10 @@ export class StepShares extends FormElement {
               )}
               ${onNetwork.length === 0 ? html`<p class="muted">None of these folders is on the network. You can change that on the Shares page.</p>` : nothing}
             </div>`
-        : html`<p class="banner info" data-testid="smb-missing">${icon('info', 18)}<span>${view.smb.problem ?? NOT_INSTALLED_TEXT}</span></p>
-            <ul>
-              ${view.shares.map((s) => html`<li>${s.name}</li>`)}
-            </ul>`}
-      <p class="muted small">You find these addresses again on the Shares page, with a file browser for each folder.</p>
+        : html`<div class="connect">${this.noSmb(view)} ${view.shares.map((s) => this.existingOption(s))}</div>`}
+      <p class="muted small">
+        ${usable ? 'You find these addresses again on the Shares page, with a file browser for each folder.' : 'The Shares page has a file browser for each folder.'}
+      </p>
       <div class="actions">
         <button class="btn quiet" type="button" @click=${() => (this.phase = 'choose')}>Back</button>
         <span class="spacer"></span>
@@ -438,6 +453,11 @@ export class StepShares extends FormElement {
   }
 
   protected override render() {
+    if (this.phase === 'connect' && !smbUsable(this.view!.smb)) {
+      return html`<h1 tabindex="-1">Your folders are ready</h1>
+        <p class="lead">Agents and this web page can use them now. Computers can connect once network sharing works.</p>
+        ${this.connect()}`;
+    }
     if (this.phase === 'connect') {
       return html`<h1 tabindex="-1">Connect from your computers</h1>
         <p class="lead">On a computer on the same network, open one of these addresses and sign in with the user name and folder password.</p>

@@ -25,6 +25,10 @@ export class ShareSection extends ModelSection {
         border-color: var(--hearth-accent);
         box-shadow: 0 0 0 3px var(--hearth-accent-ring);
       }
+      /* The Models card base names its row text .info; a banner keeps its own layout. */
+      .banner.info {
+        display: flex;
+      }
       .tags {
         display: inline-flex;
         flex-wrap: wrap;

@@ -1,7 +1,7 @@
 import { css, html, nothing } from 'lit';
 import { SMB_PASSWORD_MAX, SMB_PASSWORD_MIN, sharesApi, type SmbView } from '../../data/shares.js';
 import { charCount, field, formAlert, formStatus, submitButton } from '../../components/form.js';
-import { NOT_INSTALLED_TEXT, smbText, smbUsable } from '../../components/share-view.js';
+import { noSmbText, smbText, smbUsable } from '../../components/share-view.js';
 import { icon } from '../../components/icons.js';
 import { fire } from '../../events.js';
 import { ShareSection } from './section.js';
@@ -38,6 +38,12 @@ export class SmbStatus extends ShareSection {
       }
       .facts {
         margin-bottom: 1rem;
+      }
+      .banner p {
+        margin: 0;
+      }
+      .banner p + p {
+        margin-top: 0.4rem;
       }
       .row {
         display: flex;
@@ -147,8 +153,14 @@ export class SmbStatus extends ShareSection {
         <h2 id="smb-title">${icon('globe', 20)} Network sharing</h2>
         <span class="tag ${status.tone === 'ok' ? 'ok' : status.tone === 'bad' ? 'bad' : ''}" data-testid="smb-state">${status.label}</span>
       </div>
-      ${smb.state === 'not-installed'
-        ? html`<p class="banner info">${icon('info', 18)}<span>${smb.problem ?? NOT_INSTALLED_TEXT}</span></p>`
+      ${!usable
+        ? html`<div class="banner info" data-testid="smb-missing">
+            ${icon('info', 18)}
+            <div>
+              <p>${noSmbText(smb)}</p>
+              ${smb.state === 'not-installed' && smb.problem ? html`<p class="small">${smb.problem}</p>` : nothing}
+            </div>
+          </div>`
         : smb.problem
           ? html`<p class="banner error">${icon('alert', 18)}<span>${smb.problem}</span></p>`
           : nothing}
