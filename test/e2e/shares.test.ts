@@ -243,6 +243,22 @@ test('shares: the wizard step makes Inbox and Notes and sets the folder password
   const downloaded = await download.path();
   assert.deepEqual(await readFile(downloaded), bytes, 'the download has the same bytes');
 
+  // A slow upload shows its progress (the browser's upload throttled to 1 MB/s), then lands.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 1_000_000 });
+  await files.locator('input[type="file"]').setInputFiles({ name: 'slow.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(3_000_000, 1) });
+  const progress = files.getByRole('progressbar', { name: 'Uploading slow.bin' });
+  await page.waitForFunction(
+    (el) => Number(el?.getAttribute('value')) > 0,
+    await progress.elementHandle(),
+  );
+  await shot('uploading', card);
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+  await files.getByRole('link', { name: 'slow.bin', exact: true }).waitFor({ timeout: 30_000 });
+  await progress.waitFor({ state: 'detached' });
+  assert.equal((await stat(join(d.dataDir, 'shares', 'Inbox', 'slow.bin'))).size, 3_000_000);
+
   // New folder; open it; back by the breadcrumb.
   await files.getByRole('button', { name: 'New folder' }).click();
   await files.getByLabel('New folder name').fill('Letters');
@@ -251,7 +267,7 @@ test('shares: the wizard step makes Inbox and Notes and sets the folder password
   await folder.waitFor();
   assert.ok((await stat(join(d.dataDir, 'shares', 'Inbox', 'Letters'))).isDirectory());
   // Folders first.
-  assert.deepEqual(await files.locator('ul.files > li').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-entry'))), ['Letters', 'report 2025.bin']);
+  assert.deepEqual(await files.locator('ul.files > li').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-entry'))), ['Letters', 'report 2025.bin', 'slow.bin']);
   await shot('file-browser', card);
   await folder.click();
   await files.getByText('This folder is empty').waitFor();

@@ -15,6 +15,7 @@ interface Upload {
   loaded: number;
   state: 'sending' | 'done' | 'failed' | 'exists';
   error: string;
+  abort: AbortController;
 }
 
 const folderFirst = (a: FileEntry, b: FileEntry) =>
@@ -371,7 +372,7 @@ export class ShareBrowser extends ShareSection {
 
   private upload(files: File[], overwrite = false): void {
     for (const file of files) {
-      const u: Upload = { id: ++uploadIds, file, dir: this.path, loaded: 0, state: 'sending', error: '' };
+      const u: Upload = { id: ++uploadIds, file, dir: this.path, loaded: 0, state: 'sending', error: '', abort: new AbortController() };
       this.uploads = [...this.uploads, u];
       void this.send(u, overwrite);
     }
@@ -383,12 +384,14 @@ export class ShareBrowser extends ShareSection {
 
   private async send(u: Upload, overwrite: boolean): Promise<void> {
     try {
-      await uploadFile(this.share, u.dir, u.file, { overwrite, onProgress: (p) => this.patchUpload(u.id, { loaded: p.loaded }) });
+      await uploadFile(this.share, u.dir, u.file, { overwrite, signal: u.abort.signal, onProgress: (p) => this.patchUpload(u.id, { loaded: p.loaded }) });
       // Done: it shows in the list; the row goes.
       this.uploads = this.uploads.filter((x) => x.id !== u.id);
       if (u.dir === this.path) await this.load();
       fire(this, 'shares-changed', {});
     } catch (err) {
+      // Cancelled here: nothing to report (the server keeps nothing of a cut upload).
+      if (u.abort.signal.aborted) return;
       const e = toApiError(err);
       if (this.sessionEnded(e)) return;
       this.patchUpload(u.id, { state: e.status === 409 ? 'exists' : 'failed', error: e.detail });
@@ -396,8 +399,14 @@ export class ShareBrowser extends ShareSection {
   }
 
   private retry(u: Upload, overwrite: boolean): void {
-    this.patchUpload(u.id, { state: 'sending', loaded: 0, error: '' });
-    void this.send({ ...u, state: 'sending' }, overwrite);
+    const again = { ...u, state: 'sending' as const, loaded: 0, error: '', abort: new AbortController() };
+    this.uploads = this.uploads.map((x) => (x.id === u.id ? again : x));
+    void this.send(again, overwrite);
+  }
+
+  private cancel(u: Upload): void {
+    u.abort.abort();
+    this.dismiss(u);
   }
 
   private dismiss(u: Upload): void {
@@ -494,7 +503,9 @@ export class ShareBrowser extends ShareSection {
       <span class="row-act">
         ${u.state === 'exists' ? html`<button class="btn small secondary" type="button" @click=${() => this.retry(u, true)}>Replace</button>` : nothing}
         ${u.state === 'failed' ? html`<button class="btn small secondary" type="button" @click=${() => this.retry(u, false)}>Try again</button>` : nothing}
-        ${u.state !== 'sending' ? html`<button class="btn small quiet" type="button" @click=${() => this.dismiss(u)}>Dismiss</button>` : nothing}
+        ${u.state === 'sending'
+          ? html`<button class="btn small quiet" type="button" @click=${() => this.cancel(u)}>Cancel<span class="visually-hidden"> the upload of ${u.file.name}</span></button>`
+          : html`<button class="btn small quiet" type="button" @click=${() => this.dismiss(u)}>Dismiss</button>`}
       </span>
       ${u.state === 'sending'
         ? html`<progress class="bar active" max="100" value=${pct} aria-label=${`Uploading ${u.file.name}`}></progress>`
