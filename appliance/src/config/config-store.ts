@@ -35,6 +35,7 @@ export function freshConfig(now = new Date()): Config {
     models: { active: null, installed: [], keepAliveMinutes: 10, contextSize: 4096, calibration: null },
     apiTokens: [],
     shares: [],
+    smb: { username: '', passwordSetAt: null },
     agents: [],
     telemetry: {},
   };

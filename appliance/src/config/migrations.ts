@@ -7,6 +7,12 @@ export type Migration = (data: Record<string, unknown>) => Record<string, unknow
 export const migrations: Migration[] = [
   // 0 -> 1: development builds before versioning had no `version` and no module places.
   (data) => ({ models: {}, shares: [], agents: [], telemetry: {}, ...data, version: 1 }),
+  // 1 -> 2: shares became real (version 1 only ever held an empty placeholder list) and SMB settings appeared.
+  (data) => {
+    const owner = (data.auth as { owner?: { username?: unknown } | null } | undefined)?.owner;
+    const username = typeof owner?.username === 'string' ? owner.username : '';
+    return { ...data, shares: [], smb: { username, passwordSetAt: null }, ...(data.smb ? { smb: data.smb } : {}), version: 2 };
+  },
 ];
 
 export class ConfigTooNewError extends Error {

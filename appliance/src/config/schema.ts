@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** The version this build writes; older files are migrated up on load (see migrations.ts). */
-export const CONFIG_VERSION = 1;
+export const CONFIG_VERSION = 2;
 
 export const WIZARD_STEPS = ['claim', 'owner', 'name', 'finish'] as const;
 export type WizardStep = (typeof WIZARD_STEPS)[number];
@@ -58,6 +58,34 @@ export const apiTokenSchema = z.object({
   createdAt: isoDate,
 });
 
+/** Agent access to a share's files, always through the path guard. */
+export const SHARE_AGENT_ACCESS = ['none', 'read', 'read-write'] as const;
+
+export const shareSchema = z.object({
+  /** Also the SMB share name; unique case-insensitively (see shares/share-names.ts). */
+  name: z.string().min(1).max(64),
+  description: z.string().max(200).default(''),
+  /** Absolute real path of the folder. */
+  path: z.string().startsWith('/'),
+  /** true when Hearth made the folder under <data>/shares/<name>: only then may it rename or delete it. */
+  managed: z.boolean(),
+  /** Shared over SMB on the LAN. */
+  network: z.boolean().default(true),
+  /** Read-only over the network. */
+  readOnly: z.boolean().default(false),
+  agents: z.enum(SHARE_AGENT_ACCESS).default('none'),
+  /** Ids of the agents that watch this share (filled in by the agents module). */
+  watchedBy: z.array(z.string()).default([]),
+  createdAt: isoDate,
+});
+
+export const smbSchema = z.object({
+  /** The SMB login: the owner's user name, mapped onto the daemon's own Unix user. */
+  username: z.string().max(32).default(''),
+  /** When the SMB password was last set; the password itself lives only in Samba's passdb. */
+  passwordSetAt: isoDate.nullable().default(null),
+});
+
 export const configSchema = z.object({
   version: z.literal(CONFIG_VERSION),
   device: z.object({
@@ -82,8 +110,9 @@ export const configSchema = z.object({
   models: modelsSchema,
   /** Bearer tokens for the OpenAI-compatible API, made by the owner; only their sha256 is kept. */
   apiTokens: z.array(apiTokenSchema).default([]),
+  shares: z.array(shareSchema),
+  smb: smbSchema,
   // Places for the later modules; each issue fills its own.
-  shares: z.array(z.unknown()),
   agents: z.array(z.unknown()),
   telemetry: z.object({}).passthrough(),
 });
@@ -93,3 +122,6 @@ export type Session = z.infer<typeof sessionSchema>;
 export type Owner = z.infer<typeof ownerSchema>;
 export type InstalledModel = z.infer<typeof installedModelSchema>;
 export type ApiToken = z.infer<typeof apiTokenSchema>;
+export type Share = z.infer<typeof shareSchema>;
+export type ShareAgentAccess = (typeof SHARE_AGENT_ACCESS)[number];
+export type SmbSettings = z.infer<typeof smbSchema>;
