@@ -8,6 +8,7 @@ export interface DaemonSettings {
   dataDir: string;
   host: string;
   port: number;
+  smb: { mode: 'private' | 'system' | 'off'; port: number };
 }
 
 /** Environment contract (DESIGN.md): HEARTH_DATA_DIR, HEARTH_PORT, HEARTH_HOST; --dev switches the defaults. */
@@ -15,8 +16,14 @@ export function daemonSettings(env: NodeJS.ProcessEnv, dev: boolean): DaemonSett
   const portText = env.HEARTH_PORT ?? (dev ? '8080' : '80');
   const port = Number(portText);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`HEARTH_PORT must be a port number (0 to 65535), not "${portText}"`);
+  const smbMode = env.HEARTH_SMB ?? 'private';
+  if (smbMode !== 'private' && smbMode !== 'system' && smbMode !== 'off') throw new Error(`HEARTH_SMB must be private, system or off, not "${smbMode}"`);
+  const smbPortText = env.HEARTH_SMB_PORT ?? (dev ? '1445' : '445');
+  const smbPort = Number(smbPortText);
+  if (!Number.isInteger(smbPort) || smbPort < 1 || smbPort > 65535) throw new Error(`HEARTH_SMB_PORT must be a port number (1 to 65535), not "${smbPortText}"`);
   return {
     dev,
+    smb: { mode: smbMode, port: smbPort },
     dataDir: resolve(env.HEARTH_DATA_DIR ?? (dev ? 'var' : '/var/lib/hearth')),
     host: env.HEARTH_HOST ?? '0.0.0.0',
     port,
@@ -35,6 +42,7 @@ export async function runDaemon(settings: DaemonSettings): Promise<void> {
     log,
     catalogPath: process.env.HEARTH_CATALOG || undefined,
     allowLoopbackHttp: process.env.HEARTH_ALLOW_LOOPBACK_HTTP === '1',
+    smb: settings.smb,
   });
   try {
     await hearth.start();

@@ -18,6 +18,8 @@ import { ModelManager } from './models/models.js';
 import { checkGgufFile } from './models/gguf/header.js';
 import { loadCatalog } from './models/catalog/catalog.js';
 import { ShareManager } from './shares/shares.js';
+import type { SmbMode } from './shares/samba-server.js';
+import { shareFileRoutes } from './shares/file-routes.js';
 import { AgentRunner } from './agents/agents.js';
 import { Telemetry } from './telemetry/telemetry.js';
 import { VERSION } from './version.js';
@@ -35,6 +37,8 @@ export interface HearthOptions {
   catalogPath?: string;
   /** Plain http to 127.0.0.1 for model downloads: a local mirror or a test server, never the internet. */
   allowLoopbackHttp?: boolean;
+  /** SMB for the shares: hearthd's own smbd ('private', default), the system's ('system') or none ('off'). */
+  smb?: { mode?: SmbMode; port?: number };
 }
 
 export const DEFAULT_UI_ROOT = fileURLToPath(new URL('../../ui/dist', import.meta.url));
@@ -47,6 +51,7 @@ export class Hearth {
   readonly device: Device;
   readonly setup: SetupWizard;
   readonly models: ModelManager;
+  readonly shares: ShareManager;
   readonly http: HttpServer;
   readonly control: ControlSocket;
   readonly discovery: Discovery | null;
@@ -68,7 +73,15 @@ export class Hearth {
       catalog: options.catalogPath ? loadCatalog(options.catalogPath) : undefined,
       allowLoopbackHttp: options.allowLoopbackHttp,
     }));
-    const shares = new ShareManager();
+    const shares = (this.shares = new ShareManager({
+      config: this.config,
+      device: this.device,
+      log: log.child('shares'),
+      smbMode: options.smb?.mode ?? 'private',
+      smbPort: options.smb?.port ?? 1445,
+      host: options.host,
+      lanAddresses,
+    }));
     const agents = new AgentRunner();
     const telemetry = new Telemetry();
     this.http = new HttpServer({
@@ -77,12 +90,14 @@ export class Hearth {
       uiRoot: options.uiRoot ?? DEFAULT_UI_ROOT,
       log: log.child('http'),
       identify: (ctx: Context) => this.auth.sessionUser(sessionToken(ctx)),
-      routers: [this.device.routes(), this.setup.routes(), authRoutes(this.auth), models.routes()],
+      routers: [this.device.routes(), this.setup.routes(), authRoutes(this.auth), models.routes(), shares.routes()],
       rootRouters: [models.openAiRouter(), models.ollamaRouter()],
+      // The shares file browser reads raw upload bodies itself, so it mounts before the JSON-only rule.
+      rawBodyRouters: [shareFileRoutes({ resolveShare: (name) => shares.resolveShare(name), onChange: (share) => shares.usage.changed(share) })],
     });
     this.control = new ControlSocket(
       join(dataDir, 'hearthd.sock'),
-      controlRoutes({ auth: this.auth, device: this.device, setup: this.setup, models, status: () => this.status() }),
+      controlRoutes({ auth: this.auth, device: this.device, setup: this.setup, models, shares, status: () => this.status() }),
       log.child('control'),
     );
     this.discovery =
@@ -95,7 +110,20 @@ export class Hearth {
             host: options.host,
             log: log.child('discovery'),
             interfaceCheckMs: options.discovery?.interfaceCheckMs,
+            smbPort: () => shares.announcedSmbPort(),
           });
+    // _smb._tcp follows the shares: announced with the first network share, withdrawn with the last.
+    const discovery = this.discovery;
+    if (discovery) {
+      let announced: number | null = null;
+      shares.on('changed', () => {
+        const now = shares.announcedSmbPort();
+        if (now !== announced) {
+          announced = now;
+          discovery.refresh();
+        }
+      });
+    }
     // Order matters: state first, then the parts that use it, then the doors to the outside.
     this.modules = [
       this.config,

@@ -64,6 +64,8 @@ export interface StartOptions {
   /** Spawn under another command, e.g. ['ip', 'netns', 'exec', 'ns1'] */
   prefix?: string[];
   timeoutMs?: number;
+  /** Port of hearthd's own smbd; a free one by default, so daemons started side by side never collide on 1445. */
+  smbPort?: number;
 }
 
 /** Start the built hearthd (appliance/dist) as a real process and wait until it answers. */
@@ -77,6 +79,7 @@ export async function startDaemon(options: StartOptions = {}): Promise<RunningDa
     HEARTH_PORT: String(port),
     HEARTH_HOST: host,
     HEARTH_LOG_LEVEL: process.env.HEARTH_LOG_LEVEL ?? 'info',
+    HEARTH_SMB_PORT: String(options.smbPort ?? (await freePort(host === '0.0.0.0' ? '127.0.0.1' : host))),
     ...options.env,
   };
   const argv = [...(options.prefix ?? []), process.execPath, HEARTHD];

@@ -8,6 +8,7 @@ import type { DeviceView } from '../device/device.js';
 import { callDaemon, cliDataDir, CliError } from './control-client.js';
 import { readSecret } from './read-secret.js';
 import { modelCommand, tokenCommand } from './model-commands.js';
+import { shareCommand, smbPasswordCommand } from './share-commands.js';
 
 const USAGE = `Usage: hearth <command> [options]
 
@@ -31,6 +32,12 @@ Commands:
                                      write a synthetic model (random weights) for offline tries
   token ls | create NAME | revoke NAME
                                      bearer tokens for the OpenAI-compatible API at /v1
+  share ls                           the folder shares, their usage and how to connect
+  share add NAME [--path DIR] [--agents none|read|read-write] [--read-only] [--description TEXT]
+                                     share a new folder (<data>/shares/NAME) or an existing one (--path)
+  share rm NAME [--delete-files] [--yes]
+                                     stop sharing; the files stay unless --delete-files (asks for the name)
+  smb-password                       set the SMB password of the owner's login (read from stdin)
 
 Options:
   --json                             machine-readable output
@@ -62,6 +69,12 @@ async function main(argv: string[]): Promise<number> {
       type: { type: 'string' },
       override: { type: 'boolean', default: false },
       'allow-unverified': { type: 'boolean', default: false },
+      path: { type: 'string' },
+      agents: { type: 'string' },
+      'read-only': { type: 'boolean', default: false },
+      description: { type: 'string' },
+      'delete-files': { type: 'boolean', default: false },
+      yes: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -84,6 +97,23 @@ async function main(argv: string[]): Promise<number> {
     };
     const ctx = { ...flags, print: (v: unknown, h: string) => print(flags, v, h), options };
     return (command === 'model' ? modelCommand : tokenCommand)(positionals[1], positionals[2], ctx);
+  }
+  if (command === 'share' || command === 'smb-password') {
+    const limit = command === 'share' ? 3 : 1;
+    if (positionals.length > limit) throw new CliError(`Unexpected argument "${positionals[limit]}". See \`hearth help\`.`);
+    const ctx = {
+      ...flags,
+      print: (v: unknown, h: string) => print(flags, v, h),
+      options: {
+        path: values.path,
+        agents: values.agents,
+        readOnly: values['read-only'],
+        description: values.description,
+        deleteFiles: values['delete-files'],
+        yes: values.yes,
+      },
+    };
+    return command === 'share' ? shareCommand(positionals[1], positionals[2], ctx) : smbPasswordCommand(ctx);
   }
   if (positionals.length > 1) throw new CliError(`Unexpected argument "${positionals[1]}". See \`hearth help\`.`);
 

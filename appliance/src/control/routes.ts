@@ -3,6 +3,7 @@ import type { Auth } from '../auth/auth.js';
 import type { Device } from '../device/device.js';
 import type { SetupWizard } from '../setup/setup-wizard.js';
 import type { ModelManager } from '../models/models.js';
+import type { ShareManager } from '../shares/shares.js';
 import { bodyObject } from '../http/middleware.js';
 import { badRequest, Problem } from '../http/problem.js';
 import { VERSION } from '../version.js';
@@ -22,7 +23,7 @@ export interface StatusView {
 }
 
 /** What the CLI may do on the box: read status and the setup code, set up headless, reset the password. */
-export function controlRoutes(deps: { auth: Auth; device: Device; setup: SetupWizard; models: ModelManager; status: () => StatusView }): Router {
+export function controlRoutes(deps: { auth: Auth; device: Device; setup: SetupWizard; models: ModelManager; shares: ShareManager; status: () => StatusView }): Router {
   const r = new Router();
   r.get('/status', (ctx) => {
     ctx.body = deps.status();
@@ -78,6 +79,25 @@ export function controlRoutes(deps: { auth: Auth; device: Device; setup: SetupWi
   r.post('/tokens/revoke', async (ctx) => {
     await deps.models.tokens.revoke(bodyObject(ctx).name);
     ctx.body = { revoked: true };
+  });
+  r.get('/shares', async (ctx) => {
+    await deps.shares.checkFolders();
+    ctx.body = deps.shares.overview();
+  });
+  r.post('/shares', async (ctx) => {
+    ctx.body = await deps.shares.create(bodyObject(ctx));
+    ctx.status = 201;
+  });
+  // POST rather than DELETE: the body ({name, deleteFiles, confirm}) then goes through the usual parser.
+  r.post('/shares/remove', async (ctx) => {
+    const body = bodyObject(ctx);
+    if (typeof body.name !== 'string') throw badRequest('Give the name of the share to remove.', { field: 'name' });
+    await deps.shares.remove(body.name, body);
+    ctx.body = { removed: body.name, filesDeleted: body.deleteFiles === true };
+  });
+  r.post('/smb-password', async (ctx) => {
+    await deps.shares.setSmbPassword(bodyObject(ctx).password);
+    ctx.body = { set: true, username: deps.shares.smbUsername() };
   });
   r.get('/version', (ctx) => {
     ctx.body = { version: VERSION };

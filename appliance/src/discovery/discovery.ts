@@ -23,6 +23,8 @@ export interface DiscoveryOptions {
    * loopback only means no announcements at all, one LAN address means only that address.
    */
   host: string;
+  /** The SMB port to announce as _smb._tcp, or null while no share is on the network (or smbd is down). */
+  smbPort?: () => number | null;
 }
 
 const DEFAULT_INTERFACE_CHECK_MS = 3_000;
@@ -137,6 +139,11 @@ export class Discovery implements Module {
     this.host = options.host.trim();
   }
 
+  /** Announce what changed outside the config (e.g. the first network share): folded into one update. */
+  refresh(): void {
+    if (!isLoopback(this.host)) this.request();
+  }
+
   /** The instance name in use on the network (after conflict renaming), or null before it is settled. */
   get announcedName(): string | null {
     return this.instance;
@@ -244,6 +251,7 @@ export class Discovery implements Module {
       port: this.options.port(),
       httpTxt: httpTxt(),
       hearthTxt: want.hearthTxt,
+      smbPort: this.options.smbPort?.() ?? null,
     });
     const hosts = [want.factoryHost, ...(want.customHost && !this.customHostTaken ? [want.customHost] : [])];
     const surrendered = this.surrendered === this.instance ? null : this.surrendered;

@@ -8,6 +8,11 @@ export const DEFAULT_DEVICE_NAME = 'Hearth';
 export const HTTP_SERVICE = '_http._tcp.local';
 export const HEARTH_SERVICE = '_hearth._tcp.local';
 export const SERVICE_TYPES = [HTTP_SERVICE, HEARTH_SERVICE] as const;
+/** File sharing, announced only while a share is on the network. */
+export const SMB_SERVICE = '_smb._tcp.local';
+/** A TXT-only record Macs read to pick the icon shown for the box in Finder. */
+export const DEVICE_INFO_SERVICE = '_device-info._tcp.local';
+export const DEVICE_MODEL = 'Xserve';
 
 const utf8 = (s: string): number => Buffer.byteLength(s, 'utf8');
 

@@ -1,6 +1,6 @@
 // The DNS records one network interface announces, built from plain values.
 
-import { HEARTH_SERVICE, HTTP_SERVICE, SERVICE_TYPES, serviceFqdn } from './names.js';
+import { DEVICE_INFO_SERVICE, DEVICE_MODEL, HEARTH_SERVICE, HTTP_SERVICE, SERVICE_TYPES, SMB_SERVICE, serviceFqdn } from './names.js';
 
 /** A resource record in the shape dns-packet (under multicast-dns) encodes and decodes. */
 export type MdnsRecord =
@@ -30,6 +30,8 @@ export interface AnnouncedService {
   port: number;
   httpTxt: string[];
   hearthTxt: string[];
+  /** The SMB port while at least one share is on the network and smbd runs, else null (not announced). */
+  smbPort?: number | null;
 }
 
 /** PTR, SRV and TXT for `_http._tcp` and `_hearth._tcp`, plus the DNS-SD service-type enumeration. */
@@ -42,6 +44,16 @@ export function serviceRecords(s: AnnouncedService): MdnsRecord[] {
       { name: type, type: 'PTR', ttl: OTHER_TTL, data: fqdn },
       { name: fqdn, type: 'SRV', ttl: HOST_TTL, data: { priority: 0, weight: 0, port: s.port, target: s.target }, flush: true },
       { name: fqdn, type: 'TXT', ttl: OTHER_TTL, data: type === HTTP_SERVICE ? s.httpTxt : type === HEARTH_SERVICE ? s.hearthTxt : [], flush: true },
+    );
+  }
+  if (s.smbPort) {
+    const fqdn = serviceFqdn(s.instance, SMB_SERVICE);
+    out.push(
+      { name: '_services._dns-sd._udp.local', type: 'PTR', ttl: OTHER_TTL, data: SMB_SERVICE },
+      { name: SMB_SERVICE, type: 'PTR', ttl: OTHER_TTL, data: fqdn },
+      { name: fqdn, type: 'SRV', ttl: HOST_TTL, data: { priority: 0, weight: 0, port: s.smbPort, target: s.target }, flush: true },
+      { name: fqdn, type: 'TXT', ttl: OTHER_TTL, data: [], flush: true },
+      { name: serviceFqdn(s.instance, DEVICE_INFO_SERVICE), type: 'TXT', ttl: OTHER_TTL, data: [`model=${DEVICE_MODEL}`], flush: true },
     );
   }
   return out;
