@@ -8,6 +8,8 @@ declare -A need=(
   [/usr/bin/avahi-resolve]=avahi-utils
   [/usr/bin/dbus-daemon]=dbus
   [/usr/sbin/ip]=iproute2
+  [/usr/sbin/smbd]=samba
+  [/usr/bin/smbclient]=smbclient
 )
 missing=()
 for path in "${!need[@]}"; do
