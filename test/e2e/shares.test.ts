@@ -1,7 +1,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { ROOT, controlRequest, freePort, removeDir, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
@@ -356,7 +357,22 @@ test('shares at 375x812: the step and the Shares page on a phone', async (t) => 
   await page.keyboard.press('Enter');
   await files.getByRole('button', { name: '2025', exact: true }).waitFor();
   await shot('file-browser', scans);
-  await scans.locator('summary', { hasText: 'Connect from a computer' }).click();
-  await shot('connect', scans.locator('details.connect'));
+  if (samba) {
+    await scans.locator('summary', { hasText: 'Connect from a computer' }).click();
+    await shot('connect', scans.locator('details.connect'));
+  }
+
+  // A share on a folder that vanishes (a USB disk pulled): reported on its card, not browsable.
+  const usb = await mkdtemp(join(tmpdir(), 'hearth-usb-'));
+  t.after(() => rm(usb, { recursive: true, force: true }));
+  const made = await sharesApi<{ name: string }>(page, 'POST', '', { name: 'USB', path: usb });
+  assert.equal(made.status, 201, JSON.stringify(made.body));
+  await rm(usb, { recursive: true, force: true });
+  await page.reload();
+  const usbCard = page.locator('hearth-share-card').filter({ has: page.locator('section[data-share="USB"]') });
+  await usbCard.getByText('Folder missing').waitFor();
+  await usbCard.getByRole('alert').waitFor();
+  assert.equal(await usbCard.getByRole('button', { name: /Browse files/ }).count(), 0, 'a missing folder cannot be browsed');
+  await shot('folder-missing', usbCard);
   assert.deepEqual(w.problems, [], 'no console errors, CSP violations or unexpected failed requests');
 });

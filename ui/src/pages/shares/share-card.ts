@@ -414,7 +414,7 @@ export class ShareCard extends ShareSection {
       ${formAlert(this.formError, 'share-error')}
       ${s.status !== 'ok' ? html`<p class="banner error" role="alert">${icon('alert', 18)}<span>${s.problem ?? 'The folder cannot be used right now.'}</span></p>` : nothing}
       <p class="facts">
-        <span>${usage ?? 'Size not measured yet'}</span>
+        ${s.status === 'ok' ? html`<span>${usage ?? 'Size not measured yet'}</span>` : nothing}
         <span>${networkText(s)}</span>
         <span>${agentsText(s.agents)}</span>
         <span class="mono" title="The folder on the box">${s.path}</span>
