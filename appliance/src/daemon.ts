@@ -8,7 +8,7 @@ export interface DaemonSettings {
   dataDir: string;
   host: string;
   port: number;
-  smb: { mode: 'private' | 'system' | 'off'; port: number };
+  smb: { mode: 'private' | 'system' | 'off'; port: number; programDir?: string };
 }
 
 /** Environment contract (DESIGN.md): HEARTH_DATA_DIR, HEARTH_PORT, HEARTH_HOST; --dev switches the defaults. */
@@ -23,7 +23,7 @@ export function daemonSettings(env: NodeJS.ProcessEnv, dev: boolean): DaemonSett
   if (!Number.isInteger(smbPort) || smbPort < 1 || smbPort > 65535) throw new Error(`HEARTH_SMB_PORT must be a port number (1 to 65535), not "${smbPortText}"`);
   return {
     dev,
-    smb: { mode: smbMode, port: smbPort },
+    smb: { mode: smbMode, port: smbPort, ...(env.HEARTH_SAMBA_DIR ? { programDir: env.HEARTH_SAMBA_DIR } : {}) },
     dataDir: resolve(env.HEARTH_DATA_DIR ?? (dev ? 'var' : '/var/lib/hearth')),
     host: env.HEARTH_HOST ?? '0.0.0.0',
     port,

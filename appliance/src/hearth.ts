@@ -38,7 +38,7 @@ export interface HearthOptions {
   /** Plain http to 127.0.0.1 for model downloads: a local mirror or a test server, never the internet. */
   allowLoopbackHttp?: boolean;
   /** SMB for the shares: hearthd's own smbd ('private', default), the system's ('system') or none ('off'). */
-  smb?: { mode?: SmbMode; port?: number };
+  smb?: { mode?: SmbMode; port?: number; programDir?: string };
 }
 
 export const DEFAULT_UI_ROOT = fileURLToPath(new URL('../../ui/dist', import.meta.url));
@@ -79,6 +79,7 @@ export class Hearth {
       log: log.child('shares'),
       smbMode: options.smb?.mode ?? 'private',
       smbPort: options.smb?.port ?? 1445,
+      sambaProgramDir: options.smb?.programDir,
       host: options.host,
       lanAddresses,
     }));

@@ -275,3 +275,31 @@ test('CLI: hearth share add | ls | rm and hearth smb-password', async () => {
   assert.equal(shortPw.code, 1);
   assert.match(shortPw.stderr, /8 to 128 characters/);
 });
+
+test('without Samba, or with SMB off, hearthd runs and says so; shares still work', async (t) => {
+  const empty = await tempDataDir('hearth-no-samba-');
+  const noSamba = await startDaemon({ env: { HEARTH_SAMBA_DIR: empty } });
+  const off = await startDaemon({ env: { HEARTH_SMB: 'off' } });
+  t.after(async () => {
+    await noSamba.stop();
+    await off.stop();
+    for (const dir of [empty, noSamba.dataDir, off.dataDir]) await removeDir(dir);
+  });
+  for (const [daemon, state, problem] of [
+    [noSamba, 'not-installed', /apt-get install samba/],
+    [off, 'off', /HEARTH_SMB=off/],
+  ] as const) {
+    await controlRequest(daemon.socketPath, 'POST', '/setup', { owner: 'alice', password: PASSWORD, name: 'Lab' });
+    const o = new HttpClient(daemon.url);
+    assert.equal((await o.post('/api/auth/login', { username: 'alice', password: PASSWORD })).status, 200);
+    const made = await o.post('/api/shares', { name: 'Inbox' });
+    assert.equal(made.status, 201, made.text);
+    const smb = (await o.get('/api/shares')).body.smb;
+    assert.equal(smb.state, state);
+    assert.match(smb.problem, problem);
+    const pw = await o.post('/api/shares/smb-password', { password: 'long enough' });
+    assert.ok(pw.status === 503 || pw.status === 409, pw.text);
+    assert.match(pw.body.detail, problem);
+  }
+  assert.match(noSamba.output(), /Samba is not installed on this box/);
+});

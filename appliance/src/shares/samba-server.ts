@@ -18,6 +18,8 @@ export interface SambaServerOptions {
   /** The HTTP host: smbd binds to it too unless it is a wildcard. */
   host: string;
   log: Logger;
+  /** Look for the Samba programs in this folder only (tests use an empty one to see 'not-installed'). */
+  programDir?: string;
 }
 
 export interface SambaIdentity {
@@ -39,8 +41,8 @@ const SAMBA_LOG_LEVEL = 1;
 const isWildcard = (host: string): boolean => host === '' || host === '0.0.0.0' || host === '::' || host === '[::]';
 
 /** The full path of a Samba program, looked up in PATH and the usual system folders, or null. */
-export async function findProgram(name: string): Promise<string | null> {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter).filter(Boolean), ...BINARY_DIRS];
+export async function findProgram(name: string, only?: string): Promise<string | null> {
+  const dirs = only ? [only] : [...(process.env.PATH ?? '').split(delimiter).filter(Boolean), ...BINARY_DIRS];
   for (const dir of dirs) {
     const candidate = join(dir, name);
     try {
@@ -154,7 +156,7 @@ export class SambaServer extends EventEmitter {
   /** Find the programs and modules; make the state folders. Never throws over Samba itself. */
   async init(): Promise<void> {
     if (this.options.mode === 'off') return;
-    const [smbd, testparm, smbcontrol, smbpasswd] = await Promise.all(['smbd', 'testparm', 'smbcontrol', 'smbpasswd'].map(findProgram));
+    const [smbd, testparm, smbcontrol, smbpasswd] = await Promise.all(['smbd', 'testparm', 'smbcontrol', 'smbpasswd'].map((p) => findProgram(p, this.options.programDir)));
     this.programs = { smbd: smbd ?? null, testparm: testparm ?? null, smbcontrol: smbcontrol ?? null, smbpasswd: smbpasswd ?? null };
     const p = this.paths;
     await mkdir(p.root, { recursive: true, mode: 0o700 });

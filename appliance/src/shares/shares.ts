@@ -72,6 +72,8 @@ export interface ShareManagerOptions {
   host: string;
   /** LAN IPv4 addresses, for the connect-by-IP strings. */
   lanAddresses: () => string[];
+  /** Look for the Samba programs only here (HEARTH_SAMBA_DIR; tests). */
+  sambaProgramDir?: string;
   /** How often to look for folders that vanished or came back (USB disks). */
   healthCheckMs?: number;
 }
@@ -104,7 +106,7 @@ export class ShareManager extends EventEmitter implements Module {
   constructor(private readonly options: ShareManagerOptions) {
     super();
     this.log = options.log;
-    this.samba = new SambaServer({ mode: options.smbMode, dataDir: options.config.dataDir, port: options.smbPort, host: options.host, log: options.log.child('smbd') });
+    this.samba = new SambaServer({ mode: options.smbMode, dataDir: options.config.dataDir, port: options.smbPort, host: options.host, log: options.log.child('smbd'), programDir: options.sambaProgramDir });
     this.watcher = new ShareWatcher(options.log.child('watch'));
     this.usage = new ShareUsageCache(() => this.emitShares());
     this.watcher.on('file', (e: ShareFileEvent) => {
