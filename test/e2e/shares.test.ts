@@ -191,8 +191,8 @@ test('shares: the wizard step makes Inbox and Notes and sets the folder password
   await shot('wizard-share-step');
   await page.getByRole('button', { name: 'Continue' }).click();
 
-  // The connection instructions, with the box's name.
-  await heading(page, 'Connect from your computers').waitFor();
+  // The connection instructions, with the box's name (without Samba: the folders, and why computers cannot connect).
+  await heading(page, samba ? 'Connect from your computers' : 'Your folders are ready').waitFor();
   const addresses = page.locator('hearth-step-shares section[data-share="Inbox"] hearth-share-connect');
   if (samba) {
     const mac = await addresses.locator('li[data-os="macos"] .address').innerText();
@@ -335,7 +335,10 @@ test('shares at 375x812: the step and the Shares page on a phone', async (t) => 
   if (samba) await page.getByLabel('Use the same password as for this web page').check();
   await shot('wizard-share-step');
   await page.getByRole('button', { name: 'Continue' }).click();
-  await heading(page, 'Connect from your computers').waitFor();
+  await heading(page, samba ? 'Connect from your computers' : 'Your folders are ready').waitFor();
+  const made1 = await sharesApi<{ shares: { name: string }[]; smb: { passwordSet: boolean } }>(page, 'GET', '');
+  assert.deepEqual(made1.body.shares.map((s) => s.name).sort(), ['Inbox', 'Notes', 'Scans']);
+  if (samba) assert.equal(made1.body.smb.passwordSet, true, 'the web password was taken for the folders too');
   await shot('wizard-connect');
   await page.getByRole('button', { name: 'Continue' }).click();
   await heading(page, "You're all set").waitFor();

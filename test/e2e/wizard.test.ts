@@ -208,7 +208,7 @@ for (const vp of VIEWPORTS) {
       const samba = !(await page.getByTestId('smb-missing').isVisible());
       if (samba) await page.getByLabel('Folder password').fill('folders-for-alice');
       await page.getByRole('button', { name: 'Continue' }).click();
-      await heading('Connect from your computers').waitFor();
+      await heading(samba ? 'Connect from your computers' : 'Your folders are ready').waitFor();
       if (samba) assert.match(await page.locator('hearth-step-shares section[data-share="Inbox"] li[data-os="macos"] .address').innerText(), new RegExp(`smb://${factory.replace(/\./g, '\\.')}(:\\d+)?/Inbox`));
       await shot('shares-connect');
       await page.getByRole('button', { name: 'Continue' }).click();
