@@ -293,6 +293,29 @@ describe('mDNS discovery on a private LAN', { timeout: 110_000 }, () => {
       }
     }));
 
+  test('_smb._tcp appears with the first network share, on the SMB port, and goes with the last', () =>
+    withLogs(async () => {
+      const a = daemons.a!;
+      const status = (await controlRequest<{ announcedName: string }>(a.socketPath, 'GET', '/status')).body;
+      const made = await controlRequest(a.socketPath, 'POST', '/shares', { name: 'Inbox' });
+      assert.equal(made.status, 201, JSON.stringify(made.body));
+      const smb = (await controlRequest<{ smb: { port: number; state: string } }>(a.socketPath, 'GET', '/shares')).body.smb;
+      assert.equal(smb.state, 'running');
+      const { value: entry } = await waitFor(`avahi-browse to list "${status.announcedName}" (_smb._tcp)`, 10_000, async () =>
+        resolved(await lab.avahiBrowse('b', '_smb._tcp'), status.announcedName),
+      );
+      assert.equal(entry.port, smb.port);
+      assert.equal(entry.host, factoryHost(a));
+      assert.equal(entry.address, A_IP);
+      const removed = await controlRequest(a.socketPath, 'POST', '/shares/remove', { name: 'Inbox' });
+      assert.equal(removed.status, 200, JSON.stringify(removed.body));
+      await waitFor('the _smb._tcp announcement to be withdrawn', 10_000, async () => {
+        const list = await lab.avahiBrowse('b', '_smb._tcp');
+        if (list.some((e) => e.name === status.announcedName)) throw new Error(`still listed: ${JSON.stringify(list)}`);
+        return true;
+      });
+    }));
+
   test('a hearthd whose web UI listens on loopback only announces nothing', () =>
     withLogs(async () => {
       const e = daemons.e!;
