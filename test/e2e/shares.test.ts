@@ -99,9 +99,9 @@ interface Walk {
 }
 
 /** A hearthd with its own smbd on a free port (tests run side by side), a browser at `width`x`height`. */
-async function begin(t: { after: (fn: () => Promise<void>) => void }, width: number, height: number): Promise<Walk> {
+async function begin(t: { after: (fn: () => Promise<void>) => void }, width: number, height: number, env: Record<string, string> = {}): Promise<Walk> {
   assert.ok(browser, 'the browser did not start');
-  const d = await startDaemon({ env: { HEARTH_SMB: 'private', HEARTH_SMB_PORT: String(await freePort()) } });
+  const d = await startDaemon({ env: { HEARTH_SMB: 'private', HEARTH_SMB_PORT: String(await freePort()), ...env } });
   const context = await browser.newContext({ viewport: { width, height }, acceptDownloads: true });
   t.after(async () => {
     await context.close().catch(() => undefined);
@@ -377,5 +377,40 @@ test('shares at 375x812: the step and the Shares page on a phone', async (t) => 
   await usbCard.getByRole('alert').waitFor();
   assert.equal(await usbCard.getByRole('button', { name: /Browse files/ }).count(), 0, 'a missing folder cannot be browsed');
   await shot('folder-missing', usbCard);
+  assert.deepEqual(w.problems, [], 'no console errors, CSP violations or unexpected failed requests');
+});
+
+test('shares without Samba: the step says so plainly, the folders are still made, the page says why computers cannot connect', async (t) => {
+  // Samba looked for in an empty folder: as on a box without it.
+  const empty = await mkdtemp(join(tmpdir(), 'hearth-no-samba-'));
+  t.after(() => rm(empty, { recursive: true, force: true }));
+  const walk = await begin(t, 1280, 800, { HEARTH_SAMBA_DIR: empty });
+  const { page, w, shot } = walk;
+  await wizardToShares(walk);
+  const missing = page.getByTestId('smb-missing');
+  await missing.waitFor();
+  assert.match(await missing.innerText(), /not installed/);
+  assert.equal(await page.getByLabel('Folder password').count(), 0, 'no password to set without Samba');
+  await shot('no-samba-step');
+  await page.keyboard.press('Enter');
+  await heading(page, 'Your folders are ready').waitFor();
+  const made = await sharesApi<{ shares: { name: string }[]; smb: { state: string } }>(page, 'GET', '');
+  assert.equal(made.body.smb.state, 'not-installed');
+  assert.deepEqual(made.body.shares.map((s) => s.name).sort(), ['Inbox', 'Notes']);
+  await shot('no-samba-ready');
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await heading(page, "You're all set").waitFor();
+  await page.getByRole('button', { name: 'Finish' }).click();
+  await heading(page, 'Dashboard').waitFor();
+  await page.getByRole('link', { name: 'Shares' }).click();
+  await heading(page, 'Shares').waitFor();
+  await page.getByTestId('smb-state').filter({ hasText: 'Samba is not installed' }).waitFor();
+  assert.equal(await page.getByRole('button', { name: /folder password/ }).count(), 0);
+  // The files still work through the web page.
+  const inbox = page.locator('hearth-share-card').filter({ has: page.locator('section[data-share="Inbox"]') });
+  await inbox.getByRole('button', { name: 'Browse files of Inbox' }).click();
+  await inbox.locator('input[type="file"]').setInputFiles({ name: 'note.txt', mimeType: 'text/plain', buffer: Buffer.from('hi\n') });
+  await inbox.getByRole('link', { name: 'note.txt', exact: true }).waitFor();
+  await shot('no-samba-page');
   assert.deepEqual(w.problems, [], 'no console errors, CSP violations or unexpected failed requests');
 });
