@@ -29,6 +29,9 @@ export class ShareSection extends ModelSection {
       .banner.info {
         display: flex;
       }
+      .card > .banner:last-child {
+        margin-bottom: 0;
+      }
       .tags {
         display: inline-flex;
         flex-wrap: wrap;

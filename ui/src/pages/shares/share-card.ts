@@ -303,7 +303,11 @@ export class ShareCard extends ShareSection {
     const s = this.share;
     return html`<span class="tags">
       ${s.status === 'missing' ? html`<span class="tag bad">Folder missing</span>` : s.status === 'error' ? html`<span class="tag bad">Problem</span>` : nothing}
-      ${s.network ? html`<span class="tag ok">On the network</span>` : html`<span class="tag">Not shared</span>`}
+      ${!s.network
+        ? html`<span class="tag">Not shared</span>`
+        : smbUsable(this.smb)
+          ? html`<span class="tag ok">On the network</span>`
+          : html`<span class="tag" title="Network sharing does not work on this box now">Not on the network yet</span>`}
       ${s.network && s.readOnly ? html`<span class="tag warn">Read-only</span>` : nothing}
     </span>`;
   }
