@@ -199,7 +199,11 @@ test('shares: the wizard step makes Inbox and Notes and sets the folder password
     assert.match(mac, new RegExp(`^smb://${factory}\\.local(:\\d+)?/Inbox$`), 'the macOS address names the box');
     assert.equal(await page.getByTestId('smb-username').innerText(), OWNER);
     await page.locator('hearth-step-shares section[data-share="Notes"]').waitFor();
-    assert.ok(await addresses.getByRole('button', { name: /Copy the macOS address of Inbox/ }).isVisible());
+    // Copy puts the address on the clipboard.
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: d.url });
+    await addresses.getByRole('button', { name: /Copy the macOS address of Inbox/ }).click();
+    await addresses.locator('li[data-os="macos"] button').filter({ hasText: 'Copied' }).waitFor();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), mac);
   }
   const after = await sharesApi<{ shares: { name: string; agents: string; network: boolean }[]; smb: { passwordSet: boolean } }>(page, 'GET', '');
   assert.deepEqual(
