@@ -176,3 +176,20 @@ test('a new SMB password takes effect at once; the old one stops working', async
   const fresh = await smbclient(['//127.0.0.1/Inbox', '-U', 'owner%another pass 99', '-c', 'ls']);
   assert.equal(fresh.code, 0, fresh.out);
 });
+
+test('smbd killed behind hearthd’s back is restarted, and shares answer again', async () => {
+  const pid = await smbdPid();
+  process.kill(pid, 'SIGKILL');
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const smb = (await owner.get('/api/shares')).body.smb;
+    const now = await smbdPid().catch(() => pid);
+    if (smb.state === 'running' && now !== pid) break;
+    if (Date.now() > deadline) assert.fail(`smbd did not come back: ${JSON.stringify(smb)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.match(d.output(), /smbd stopped \(SIGKILL\); restarting in 1 s/);
+  const ls = await smbclient(['//127.0.0.1/Inbox', '-U', 'owner%another pass 99', '-c', 'ls']);
+  assert.equal(ls.code, 0, ls.out);
+  assert.match(ls.out, /report\.txt/);
+});

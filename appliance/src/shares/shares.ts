@@ -101,6 +101,7 @@ export class ShareManager extends EventEmitter implements Module {
   private healthTimer: NodeJS.Timeout | null = null;
   private lock: Promise<unknown> = Promise.resolve();
   private identityKey = '';
+  private folderCheck: Promise<void> | null = null;
   private started = false;
 
   constructor(private readonly options: ShareManagerOptions) {
@@ -131,7 +132,7 @@ export class ShareManager extends EventEmitter implements Module {
     this.started = true;
     await mkdir(managedSharesDir(this.dataDir), { recursive: true, mode: 0o755 });
     await this.samba.init();
-    await this.checkFolders({ quiet: false });
+    await this.checkFolders();
     try {
       await this.samba.apply(this.identity(), this.sambaShares(this.config.data.shares));
       this.identityKey = this.identityKeyOf(this.config.data);
@@ -142,7 +143,7 @@ export class ShareManager extends EventEmitter implements Module {
     for (const s of this.config.data.shares) await this.watchShare(s);
     this.config.on('change', this.onConfigChange);
     const every = this.options.healthCheckMs ?? DEFAULT_HEALTH_CHECK_MS;
-    this.healthTimer = setInterval(() => void this.checkFolders({ quiet: false }).catch(() => undefined), every);
+    this.healthTimer = setInterval(() => void this.checkFolders().catch(() => undefined), every);
     this.healthTimer.unref();
   }
 
@@ -500,7 +501,15 @@ export class ShareManager extends EventEmitter implements Module {
   }
 
   /** Folders that vanished (a USB disk pulled) are reported, and taken up again when they return. */
-  async checkFolders(_opts: { quiet: boolean } = { quiet: false }): Promise<void> {
+  checkFolders(): Promise<void> {
+    // The timer and a request may ask at once: one look at the disks serves both.
+    this.folderCheck ??= this.lookAtFolders().finally(() => {
+      this.folderCheck = null;
+    });
+    return this.folderCheck;
+  }
+
+  private async lookAtFolders(): Promise<void> {
     let changed = false;
     for (const s of this.config.data.shares) {
       const present = await isDirectory(s.path);
