@@ -1,9 +1,10 @@
 // make bench: hearthd's idle cost, start-up time and the wizard's first-load weight; with the 1.1B-shape
 // synthetic model, prompt and decode speed through the full path against node-llama-cpp alone,
-// concurrent streams, worker memory, download rate, and the memory-bandwidth bound for decode.
+// concurrent streams, worker memory, download rate, and the memory-bandwidth bound for decode; SMB write
+// throughput against cp and the time from an SMB upload to hearthd knowing of the file.
 // Prints a table and writes bench-results.json. Measures only; asserts nothing. Progress goes to stderr.
 //
-// HEARTH_BENCH_IDLE_SECONDS (default 60) sets the idle window; HEARTH_BENCH_ONLY=system,bandwidth,download,models
+// HEARTH_BENCH_IDLE_SECONDS (default 60) sets the idle window; HEARTH_BENCH_ONLY=system,smb,bandwidth,download,models
 // runs only the named parts (for working on one of them; the results file then holds only those).
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
@@ -14,10 +15,11 @@ import { measureBandwidth, type Bandwidth } from './bandwidth.js';
 import { downloadRate } from './download.js';
 import { Figures, loadAverage, progress } from './figures.js';
 import { bandwidthBound, directNodeLlamaCpp, throughHearthd } from './models.js';
+import { smbFigures } from './smb.js';
 import { idleCost, startupTime, wizardWeight } from './system.js';
 
 const IDLE_SECONDS = Number(process.env.HEARTH_BENCH_IDLE_SECONDS ?? 60);
-const PARTS = ['system', 'bandwidth', 'download', 'models'] as const;
+const PARTS = ['system', 'smb', 'bandwidth', 'download', 'models'] as const;
 const only = process.env.HEARTH_BENCH_ONLY?.split(',').map((s) => s.trim());
 const wanted = (part: (typeof PARTS)[number]) => !only || only.includes(part);
 
@@ -31,6 +33,7 @@ if (wanted('system')) {
   await wizardWeight(figures);
   await idleCost(figures, IDLE_SECONDS);
 }
+if (wanted('smb')) await smbFigures(figures);
 
 let modelPath: string | null = null;
 if (wanted('download') || wanted('models')) {
