@@ -1,12 +1,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { launchBrowser, shooter, watch } from '../helpers/browser.js';
 import { ROOT, controlRequest, removeDir, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { ModelServer, sha256Hex } from '../helpers/model-server.js';
 import { tinyModelPath } from '../helpers/synth-model.js';
@@ -15,8 +15,6 @@ import { tinyModelPath } from '../helpers/synth-model.js';
 // loopback "hub", progress on every page, the Models page (install, use, remove, keep-alive, tokens,
 // a custom address), and a chat with the active model streamed from the real inference worker.
 
-const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = join(ROOT, 'test/e2e/screenshots');
 const OWNER = 'alice';
 const PASSWORD = 'correct horse battery';
 const TINY = 'Tiny Test Chat';
@@ -31,18 +29,9 @@ let catalogDir = '';
 let tiny: Buffer;
 
 before(async () => {
-  assert.ok(
-    existsSync(CHROMIUM),
-    `The browser tests need Debian's chromium at ${CHROMIUM}. Install it (as root: apt-get install chromium, or run make test-deps) and run the tests again.`,
-  );
-  assert.ok(existsSync(join(ROOT, 'ui/dist/index.html')), 'The web UI is not built: run `npm run -s build` first.');
-  await mkdir(SHOTS, { recursive: true });
+  browser = await launchBrowser();
   tiny = await readFile(await tinyModelPath());
   hub = await ModelServer.start();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
 });
 
 after(async () => {
@@ -124,63 +113,6 @@ async function rangeHost(path: string, body: Buffer): Promise<{ url: string; clo
   };
 }
 
-interface Watch {
-  problems: string[];
-  expect(failure: string): void;
-}
-
-/** Console errors (CSP violations show up there), page errors and failed requests the walk did not provoke. */
-async function watch(context: BrowserContext, page: Page): Promise<Watch> {
-  const problems: string[] = [];
-  const expected = new Set<string>();
-  await context.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (e) => {
-      console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline code'}`);
-    });
-  });
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource: the server responded with a status of')) problems.push(`console error: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('requestfailed', (r) => {
-    const error = r.failure()?.errorText ?? '?';
-    // Navigations cancel what is in flight, the event stream included: the browser's doing.
-    if (error === 'net::ERR_ABORTED') return;
-    problems.push(`request failed: ${r.method()} ${r.url()} (${error})`);
-  });
-  page.on('response', (r) => {
-    if (r.status() < 400) return;
-    const key = `${r.request().method()} ${new URL(r.url()).pathname} ${r.status()}`;
-    if (!expected.has(key)) problems.push(`unexpected answer: ${key}`);
-  });
-  return { problems, expect: (failure) => void expected.add(failure) };
-}
-
-/**
- * Screenshots as models-<viewport>-<nn>-<what>.png, after checking nothing scrolls sideways.
- * `at`: a viewport-sized shot with that element scrolled into view (long pages on a phone);
- * otherwise the whole page, from the top so the sticky header sits where it belongs.
- */
-function shooter(page: Page, width: number, height: number) {
-  let n = 0;
-  return async (what: string, at?: Locator) => {
-    await page.evaluate(() => document.fonts.ready);
-    const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
-    assert.ok(scrollWidth <= width, `${what}: the page scrolls sideways at ${width} px (scrollWidth ${scrollWidth})`);
-    n += 1;
-    const path = join(SHOTS, `models-${width}x${height}-${String(n).padStart(2, '0')}-${what}.png`);
-    if (at) {
-      await at.evaluate((el) => el.scrollIntoView({ block: 'start' }));
-      // Below the sticky header, which would cover the top of the element.
-      await page.evaluate(() => window.scrollBy(0, -80));
-      await page.screenshot({ path });
-    } else {
-      await page.evaluate(() => window.scrollTo(0, 0));
-      await page.screenshot({ path, fullPage: true });
-    }
-  };
-}
-
 test('models: choose one in the wizard, watch it download, chat with it; demo, tokens, an address, and the phone layout', async (t) => {
   assert.ok(browser && hub, 'the browser or the loopback hub did not start');
   const server = hub;
@@ -204,7 +136,7 @@ test('models: choose one in the wizard, watch it download, chat with it; demo, t
   context.setDefaultTimeout(15_000);
   const page = await context.newPage();
   const w = await watch(context, page);
-  const shot = shooter(page, 1280, 800);
+  const shot = shooter(page, 'models', 1280, 800);
   const heading = (name: string | RegExp) => page.getByRole('heading', { name, level: 1 });
 
   // The wizard up to the new step.
@@ -352,7 +284,7 @@ test('models: choose one in the wizard, watch it download, chat with it; demo, t
   phone.setDefaultTimeout(15_000);
   const p = await phone.newPage();
   const pw = await watch(phone, p);
-  const phoneShot = shooter(p, 375, 812);
+  const phoneShot = shooter(p, 'models', 375, 812);
   await p.goto(`${d.url}/models`);
   await p.getByRole('heading', { name: 'Sign in', level: 1 }).waitFor();
   await p.getByLabel('User name').fill(OWNER);

@@ -1,18 +1,17 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
-import { ROOT, controlRequest, freePort, removeDir, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser, shooter, watch, type Shooter, type Watch } from '../helpers/browser.js';
+import { controlRequest, freePort, removeDir, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 
 // Shares in a real browser against a real hearthd (and its own smbd when Samba is installed): the
 // wizard's Share folders step, then the Shares page's file browser: upload, download, new folder,
 // delete, a file arriving from elsewhere, rename, the folder password and removing a share.
 
-const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = join(ROOT, 'test/e2e/screenshots');
 const OWNER = 'alice';
 const PASSWORD = 'correct horse battery';
 const SMB_PASSWORD = 'folders-for-alice';
@@ -20,80 +19,18 @@ const SMB_PASSWORD = 'folders-for-alice';
 let browser: Browser | undefined;
 
 before(async () => {
-  assert.ok(
-    existsSync(CHROMIUM),
-    `The browser tests need Debian's chromium at ${CHROMIUM}. Install it (as root: apt-get install chromium, or run make test-deps) and run the tests again.`,
-  );
-  assert.ok(existsSync(join(ROOT, 'ui/dist/index.html')), 'The web UI is not built: run `npm run -s build` first.');
-  await mkdir(SHOTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchBrowser();
 });
 
 after(async () => {
   await browser?.close();
 });
 
-interface Watch {
-  problems: string[];
-  expect(failure: string): void;
-}
-
-/** Console errors (CSP violations show up there), page errors and failed requests the walk did not provoke. */
-async function watch(context: BrowserContext, page: Page): Promise<Watch> {
-  const problems: string[] = [];
-  const expected = new Set<string>();
-  await context.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (e) => {
-      console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline code'}`);
-    });
-  });
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource: the server responded with a status of')) problems.push(`console error: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('requestfailed', (r) => {
-    const error = r.failure()?.errorText ?? '?';
-    // Navigations cancel what is in flight, the event streams included: the browser's doing.
-    if (error === 'net::ERR_ABORTED') return;
-    problems.push(`request failed: ${r.method()} ${r.url()} (${error})`);
-  });
-  page.on('response', (r) => {
-    if (r.status() < 400) return;
-    const key = `${r.request().method()} ${new URL(r.url()).pathname} ${r.status()}`;
-    if (!expected.has(key)) problems.push(`unexpected answer: ${key}`);
-  });
-  return { problems, expect: (failure) => void expected.add(failure) };
-}
-
-/** Screenshots as shares-<viewport>-<nn>-<what>.png, after checking nothing scrolls sideways; `at`: a viewport shot with it in view. */
-function shooter(page: Page, width: number, height: number) {
-  let n = 0;
-  return async (what: string, at?: Locator) => {
-    await page.evaluate(() => document.fonts.ready);
-    const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
-    assert.ok(scrollWidth <= width, `${what}: the page scrolls sideways at ${width} px (scrollWidth ${scrollWidth})`);
-    n += 1;
-    const path = join(SHOTS, `shares-${width}x${height}-${String(n).padStart(2, '0')}-${what}.png`);
-    if (at) {
-      await at.evaluate((el) => el.scrollIntoView({ block: 'start' }));
-      // Below the sticky header, which would cover the top of the element.
-      await page.evaluate(() => window.scrollBy(0, -80));
-      await page.screenshot({ path });
-    } else {
-      await page.evaluate(() => window.scrollTo(0, 0));
-      await page.screenshot({ path, fullPage: true });
-    }
-  };
-}
-
 interface Walk {
   d: RunningDaemon;
   page: Page;
   w: Watch;
-  shot: ReturnType<typeof shooter>;
+  shot: Shooter;
   factory: string;
   smbState: string;
 }
@@ -112,7 +49,7 @@ async function begin(t: { after: (fn: () => Promise<void>) => void }, width: num
   const page = await context.newPage();
   const w = await watch(context, page);
   const state = (await (await fetch(`${d.url}/api/setup/state`)).json()) as { device: { factoryHostname: string } };
-  return { d, page, w, shot: shooter(page, width, height), factory: state.device.factoryHostname, smbState: '' };
+  return { d, page, w, shot: shooter(page, 'shares', width, height), factory: state.device.factoryHostname, smbState: '' };
 }
 
 const heading = (page: Page, name: string | RegExp) => page.getByRole('heading', { name, level: 1 });

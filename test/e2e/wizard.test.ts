@@ -1,15 +1,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { ROOT, controlRequest, freePort, removeDir, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchBrowser, shooter, watch } from '../helpers/browser.js';
+import { controlRequest, freePort, removeDir, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 
 // The first-run wizard in a real browser against a real hearthd, at desktop and phone sizes.
 
-const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = join(ROOT, 'test/e2e/screenshots');
 const OWNER = 'alice';
 const PASSWORD = 'correct horse battery';
 const VIEWPORTS = [
@@ -20,58 +16,12 @@ const VIEWPORTS = [
 let browser: Browser | undefined;
 
 before(async () => {
-  assert.ok(
-    existsSync(CHROMIUM),
-    `The browser tests need Debian's chromium at ${CHROMIUM}. Install it (as root: apt-get install chromium, or run make test-deps) and run the tests again.`,
-  );
-  assert.ok(existsSync(join(ROOT, 'ui/dist/index.html')), 'The web UI is not built: run `npm run -s build` first.');
-  await mkdir(SHOTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchBrowser();
 });
 
 after(async () => {
   await browser?.close();
 });
-
-interface Watch {
-  problems: string[];
-  /** Answers >= 400 the walk provokes on purpose, as "METHOD /path STATUS". */
-  expect(failure: string): void;
-}
-
-/** Collect console errors (CSP violations show up there), page errors and unplanned failed requests. */
-async function watch(context: BrowserContext, page: Page): Promise<Watch> {
-  const problems: string[] = [];
-  const expected = new Set<string>();
-  // Init scripts run outside the page's CSP, so this listener is not itself a violation.
-  await context.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (e) => {
-      console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline code'}`);
-    });
-  });
-  page.on('console', (m) => {
-    // Failed loads are judged below, by request, against the failures the walk provokes.
-    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource: the server responded with a status of')) {
-      problems.push(`console error: ${m.text()}`);
-    }
-  });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('requestfailed', (r) => {
-    const error = r.failure()?.errorText ?? '?';
-    // A reload or navigation cancels loads still in flight (often the favicon): the browser's doing, not a failure.
-    if (error === 'net::ERR_ABORTED') return;
-    problems.push(`request failed: ${r.method()} ${r.url()} (${error})`);
-  });
-  page.on('response', (r) => {
-    if (r.status() < 400) return;
-    const key = `${r.request().method()} ${new URL(r.url()).pathname} ${r.status()}`;
-    if (!expected.has(key)) problems.push(`unexpected answer: ${key}`);
-  });
-  return { problems, expect: (failure) => void expected.add(failure) };
-}
 
 /** The id of the focused element, looking inside shadow roots. */
 function waitForFocus(page: Page, id: string) {
@@ -117,14 +67,8 @@ for (const vp of VIEWPORTS) {
     const page = await context.newPage();
     const w = await watch(context, page);
 
-    let n = 0;
-    const shot = async (step: string) => {
-      await page.evaluate(() => document.fonts.ready);
-      const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
-      assert.ok(scrollWidth <= vp.width, `${step}: the page scrolls sideways at ${vp.width} px (scrollWidth ${scrollWidth})`);
-      n += 1;
-      await page.screenshot({ path: join(SHOTS, `${size}-${String(n).padStart(2, '0')}-${step}.png`), fullPage: true });
-    };
+    // Screenshots as <viewport>-<nn>-<step>.png, the page left where the walk has it.
+    const shot = shooter(page, '', vp.width, vp.height, { scrollToTop: false });
     const heading = (name: string | RegExp) => page.getByRole('heading', { name, level: 1 });
 
     // Welcome
@@ -286,8 +230,7 @@ for (const vp of VIEWPORTS) {
       return res.status;
     }, code);
     assert.equal(claimStatus, 409);
-    n += 1;
-    await otherPage.screenshot({ path: join(SHOTS, `${size}-${String(n).padStart(2, '0')}-second-browser.png`), fullPage: true });
+    await otherPage.screenshot({ path: shot.next('second-browser'), fullPage: true });
 
     assert.deepEqual(w.problems, [], 'no console errors, CSP violations or unexpected failed requests');
     assert.deepEqual(w2.problems, [], 'no console errors in the second browser');
