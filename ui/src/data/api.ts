@@ -288,36 +288,51 @@ export const api = {
 };
 
 /** Server-Sent Events from GET /api/models/events: downloads and the inference worker, live. */
-export interface ModelEventHandlers {
+export interface ModelEventHandlers extends StreamHandlers {
   download: (status: DownloadStatus) => void;
   worker: (runtime: ModelRuntime) => void;
+}
+
+/** What every event stream tells besides its own events. */
+export interface StreamHandlers {
   /** The stream is open (again): what follows is the whole current picture. */
   open: () => void;
   /** The stream broke; `closed`: the browser gave up (a 401, say) and will not retry by itself. */
   error: (closed: boolean) => void;
 }
 
-/** Open the model event stream (the session cookie goes along); returns how to close it. */
-export function openModelEvents(on: ModelEventHandlers): () => void {
-  const source = new EventSource('/api/models/events');
-  const parse = <T>(e: Event): T | null => {
-    try {
-      return JSON.parse((e as MessageEvent<string>).data) as T;
-    } catch {
-      return null;
-    }
-  };
+/**
+ * Open a Server-Sent Events stream of this API (the session cookie goes along): each named event's
+ * JSON data goes to its handler; data that is not JSON is dropped. Returns how to close it.
+ */
+export function openEventStream<E extends Record<string, unknown>>(
+  url: string,
+  on: StreamHandlers & { events: { [K in keyof E]: (data: E[K]) => void } },
+): () => void {
+  const source = new EventSource(url);
   source.addEventListener('open', () => on.open());
-  source.addEventListener('download', (e) => {
-    const status = parse<DownloadStatus>(e);
-    if (status) on.download(status);
-  });
-  source.addEventListener('worker', (e) => {
-    const runtime = parse<ModelRuntime>(e);
-    if (runtime) on.worker(runtime);
-  });
+  for (const [name, handle] of Object.entries(on.events) as Array<[string, (data: unknown) => void]>) {
+    source.addEventListener(name, (e) => {
+      let data: unknown;
+      try {
+        data = JSON.parse((e as MessageEvent<string>).data);
+      } catch {
+        return;
+      }
+      handle(data);
+    });
+  }
   source.addEventListener('error', () => on.error(source.readyState === EventSource.CLOSED));
   return () => source.close();
+}
+
+/** Open the model event stream; returns how to close it. */
+export function openModelEvents(on: ModelEventHandlers): () => void {
+  return openEventStream<{ download: DownloadStatus; worker: ModelRuntime }>('/api/models/events', {
+    open: on.open,
+    error: on.error,
+    events: { download: on.download, worker: on.worker },
+  });
 }
 
 export interface ChatMessage {

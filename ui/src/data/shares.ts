@@ -1,7 +1,7 @@
 // Shares: typed calls for /api/shares (the shares, Samba, the file browser) and its event stream.
 // Mirrors appliance/src/shares (routes.ts, file-routes.ts, share-files.ts).
 
-import { ApiError, problemFromText, request, unreachable } from './api.js';
+import { ApiError, openEventStream, problemFromText, request, unreachable, type StreamHandlers } from './api.js';
 
 export type AgentAccess = 'none' | 'read' | 'read-write';
 
@@ -181,35 +181,18 @@ export function uploadFile(
   });
 }
 
-export interface ShareEventHandlers {
+export interface ShareEventHandlers extends StreamHandlers {
   file: (e: FileEvent) => void;
   shares: (view: Pick<SharesView, 'shares' | 'smb'>) => void;
-  open: () => void;
-  /** `closed`: the browser gave up (a 401, say) and will not retry by itself. */
-  error: (closed: boolean) => void;
 }
 
 /** Open GET /api/shares/events; returns how to close it. */
 export function openShareEvents(on: ShareEventHandlers): () => void {
-  const source = new EventSource('/api/shares/events');
-  const parse = <T>(e: Event): T | null => {
-    try {
-      return JSON.parse((e as MessageEvent<string>).data) as T;
-    } catch {
-      return null;
-    }
-  };
-  source.addEventListener('open', () => on.open());
-  source.addEventListener('file', (e) => {
-    const change = parse<FileEvent>(e);
-    if (change) on.file(change);
+  return openEventStream<{ file: FileEvent; shares: Pick<SharesView, 'shares' | 'smb'> }>('/api/shares/events', {
+    open: on.open,
+    error: on.error,
+    events: { file: on.file, shares: on.shares },
   });
-  source.addEventListener('shares', (e) => {
-    const view = parse<Pick<SharesView, 'shares' | 'smb'>>(e);
-    if (view) on.shares(view);
-  });
-  source.addEventListener('error', () => on.error(source.readyState === EventSource.CLOSED));
-  return () => source.close();
 }
 
 /** The folder a path lies in ("" for the share's top). */
