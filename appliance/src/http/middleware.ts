@@ -56,6 +56,8 @@ export async function sameOriginWrites(ctx: Context, next: Next): Promise<void> 
 export function jsonBodies(limit = '64kb') {
   const parse = bodyParser({
     enableTypes: ['json'],
+    // DELETE too: removing a share takes {deleteFiles, confirm}.
+    parsedMethods: ['POST', 'PUT', 'PATCH', 'DELETE'],
     jsonLimit: limit,
     encoding: 'utf-8',
     onError: (err) => {

@@ -1,5 +1,5 @@
 import { Router } from '@koa/router';
-import { PassThrough } from 'node:stream';
+import { serveEventStream } from '../http/event-stream.js';
 import type { ModelManager } from './models.js';
 import { bodyObject, ownerOnly } from '../http/middleware.js';
 import { Problem } from '../http/problem.js';
@@ -67,29 +67,20 @@ export function modelRoutes(models: ModelManager): Router {
   });
 
   // Live progress for every page: downloads and the worker's state, as Server-Sent Events.
-  r.get('/events', (ctx) => {
-    const stream = new PassThrough();
-    const send = (event: string, data: unknown) => stream.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-    const onProgress = (s: DownloadStatus) => send('download', s);
-    const onState = () => send('worker', models.status());
-    models.downloader.on('progress', onProgress);
-    models.worker.on('state', onState);
-    const heartbeat = setInterval(() => stream.write(': still here\n\n'), 25_000);
-    const close = () => {
-      clearInterval(heartbeat);
-      models.downloader.off('progress', onProgress);
-      models.worker.off('state', onState);
-      stream.end();
-    };
-    ctx.req.once('close', close);
-    ctx.res.once('close', close);
-    ctx.compress = false;
-    ctx.set('Cache-Control', 'no-cache');
-    ctx.type = 'text/event-stream';
-    ctx.body = stream;
-    for (const d of models.downloader.list()) send('download', d);
-    send('worker', models.status());
-  });
+  r.get('/events', (ctx) =>
+    serveEventStream(ctx, (send) => {
+      const onProgress = (s: DownloadStatus) => send('download', s);
+      const onState = () => send('worker', models.status());
+      models.downloader.on('progress', onProgress);
+      models.worker.on('state', onState);
+      for (const d of models.downloader.list()) send('download', d);
+      send('worker', models.status());
+      return () => {
+        models.downloader.off('progress', onProgress);
+        models.worker.off('state', onState);
+      };
+    }),
+  );
 
   return r;
 }
