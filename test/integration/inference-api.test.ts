@@ -99,6 +99,15 @@ test('more concurrent requests than the context has sequences all complete', asy
   }
 });
 
+test('a request does not depend on the one before it on the same sequence', async () => {
+  const ask = () => client.chat.completions.create({ model: 'tiny', messages: [{ role: 'user', content: 'Say something.' }], max_tokens: 12, temperature: 0 });
+  const first = await ask();
+  const second = await ask();
+  assert.equal(second.choices[0]!.message.content, first.choices[0]!.message.content, 'same input, temperature 0: the same answer');
+  assert.equal(second.usage!.prompt_tokens, first.usage!.prompt_tokens, 'the whole prompt is counted each time');
+  assert.ok(first.usage!.prompt_tokens > 0);
+});
+
 test('bad input gets clear errors', async () => {
   const expectError = async (p: Promise<unknown>, status: number, pattern: RegExp) => {
     await assert.rejects(p, (err: { status?: number; message?: string }) => {

@@ -27,7 +27,7 @@ let chatWrapper: ChatWrapper | null = null;
 const running = new Map<string, AbortController>();
 // Sequences are kept and reused, not disposed per request: a disposed sequence's slot comes
 // back asynchronously, so a request right after another could find none ("No sequences left").
-// A kept sequence also lets the next chat reuse the evaluated prefix of the same prompt.
+// Each request starts from a cleared sequence: answers never depend on what came before.
 let freeSequences: LlamaContextSequence[] = [];
 let sequenceWaiters: Array<{ resolve: (s: LlamaContextSequence) => void; reject: (e: Error) => void }> = [];
 
@@ -129,6 +129,7 @@ async function chat(req: ChatRequest): Promise<void> {
   let session: LlamaChat | null = null;
   try {
     sequence = await acquireSequence(ctx);
+    await sequence.clearHistory();
     // The meter of a kept sequence counts every request it served: this request is the difference.
     const inputBefore = sequence.tokenMeter.usedInputTokens;
     const outputBefore = sequence.tokenMeter.usedOutputTokens;
