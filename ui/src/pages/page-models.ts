@@ -1,4 +1,4 @@
-import { css, html, nothing } from 'lit';
+import { html, nothing } from 'lit';
 import { api, toApiError, type ApiError, type ModelRuntime, type ModelsView } from '../data/api.js';
 import { ModelStatusController, isPending, modelStatus, type ModelChange } from '../data/model-status.js';
 import { downloadText } from '../components/model-view.js';
@@ -32,31 +32,6 @@ export class PageModels extends Page {
   private loading: Promise<void> | null = null;
   private again = false;
   private waitTimer: number | undefined;
-
-  static override styles = [
-    ...Page.styles,
-    css`
-      .sections {
-        display: grid;
-        gap: 1.25rem;
-        min-width: 0;
-      }
-      .loading {
-        display: flex;
-        align-items: center;
-        gap: 0.6rem;
-        color: var(--hearth-muted);
-      }
-      .problem {
-        display: grid;
-        gap: 0.75rem;
-        justify-items: start;
-      }
-      .problem p {
-        margin: 0;
-      }
-    `,
-  ];
 
   constructor() {
     super();

@@ -32,25 +32,6 @@ export class PageShares extends Page {
   static override styles = [
     ...Page.styles,
     css`
-      .sections {
-        display: grid;
-        gap: 1.25rem;
-        min-width: 0;
-      }
-      .loading {
-        display: flex;
-        align-items: center;
-        gap: 0.6rem;
-        color: var(--hearth-muted);
-      }
-      .problem {
-        display: grid;
-        gap: 0.75rem;
-        justify-items: start;
-      }
-      .problem p {
-        margin: 0;
-      }
       .empty p {
         margin: 0;
       }

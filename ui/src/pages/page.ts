@@ -33,6 +33,26 @@ const pageStyles = css`
   .card > p:last-child {
     margin-bottom: 0;
   }
+  /* A page of sections that loads its data: the sections, the wait, and what went wrong. */
+  .sections {
+    display: grid;
+    gap: 1.25rem;
+    min-width: 0;
+  }
+  .loading {
+    display: flex;
+    align-items: center;
+    gap: 0.6rem;
+    color: var(--hearth-muted);
+  }
+  .problem {
+    display: grid;
+    gap: 0.75rem;
+    justify-items: start;
+  }
+  .problem p {
+    margin: 0;
+  }
   .soon {
     display: inline-block;
     font-size: 0.72rem;
