@@ -21,6 +21,8 @@ import { ShareManager } from './shares/shares.js';
 import type { SmbMode } from './shares/samba-server.js';
 import { shareFileRoutes } from './shares/file-routes.js';
 import { AgentRunner } from './agents/agents.js';
+import { JobQueue } from './agents/job-queue.js';
+import { HearthDatabase } from './store/store.js';
 import { Telemetry } from './telemetry/telemetry.js';
 import { VERSION } from './version.js';
 
@@ -47,6 +49,8 @@ export const DEFAULT_UI_ROOT = fileURLToPath(new URL('../../ui/dist', import.met
 export class Hearth {
   readonly log: Logger;
   readonly config: ConfigStore;
+  readonly store: HearthDatabase;
+  readonly jobs: JobQueue;
   readonly auth: Auth;
   readonly device: Device;
   readonly setup: SetupWizard;
@@ -63,6 +67,8 @@ export class Hearth {
     const log = (this.log = options.log ?? createLogger());
     const dataDir = resolve(options.dataDir);
     this.config = new ConfigStore(dataDir, log.child('config'));
+    this.store = new HearthDatabase(dataDir, log.child('store'));
+    this.jobs = new JobQueue(this.store);
     this.auth = new Auth(this.config, log.child('auth'), options.auth);
     this.device = new Device(this.config);
     this.setup = new SetupWizard(this.config, this.auth, this.device, log.child('setup'));
@@ -83,7 +89,7 @@ export class Hearth {
       host: options.host,
       lanAddresses,
     }));
-    const agents = new AgentRunner();
+    const agents = new AgentRunner(this.jobs, log.child('agents'));
     const telemetry = new Telemetry();
     this.http = new HttpServer({
       host: options.host,
@@ -128,6 +134,7 @@ export class Hearth {
     // Order matters: state first, then the parts that use it, then the doors to the outside.
     this.modules = [
       this.config,
+      this.store,
       this.auth,
       this.device,
       this.setup,
