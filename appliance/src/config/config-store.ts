@@ -37,6 +37,7 @@ export function freshConfig(now = new Date()): Config {
     shares: [],
     smb: { username: '', passwordSetAt: null },
     agents: [],
+    agentSettings: { paused: false, concurrency: 1 },
     telemetry: {},
   };
 }

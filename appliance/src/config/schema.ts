@@ -86,6 +86,44 @@ export const smbSchema = z.object({
   passwordSetAt: isoDate.nullable().default(null),
 });
 
+export const AGENT_KINDS = ['librarian', 'briefing', 'custom'] as const;
+export const AGENT_ID = /^[a-z0-9][a-z0-9-]{0,39}$/;
+
+export const agentTriggerSchema = z.discriminatedUnion('type', [
+  /** New or changed files in the agent's shares. */
+  z.object({ type: z.literal('folder') }),
+  /** A cron expression in a time zone (null: the box's); catchUp runs a slot missed while the box was off, at start-up. */
+  z.object({ type: z.literal('schedule'), cron: z.string().min(1).max(100), timezone: z.string().max(64).nullable().default(null), catchUp: z.boolean().default(true) }),
+  /** Only when the owner says "run now". */
+  z.object({ type: z.literal('manual') }),
+]);
+
+export const agentSchema = z.object({
+  id: z.string().regex(AGENT_ID),
+  kind: z.enum(AGENT_KINDS),
+  name: z.string().min(1).max(64),
+  enabled: z.boolean().default(false),
+  /** Paused by the owner: triggers still queue work, nothing runs until resumed. */
+  paused: z.boolean().default(false),
+  trigger: agentTriggerSchema,
+  /** Shares the agent reads (and, with a folder trigger, watches); each must allow agents. */
+  shares: z.array(z.string()).default([]),
+  /** Write a Markdown note per result into this share (it must allow agents to write) and folder; null: no notes. */
+  note: z.object({ share: z.string(), folder: z.string().max(200).default('') }).nullable().default(null),
+  /** Keep results in the library. */
+  library: z.boolean().default(true),
+  /** The owner's instructions (custom agents). */
+  instructions: z.string().max(4000).default(''),
+  createdAt: isoDate,
+});
+
+export const agentSettingsSchema = z.object({
+  /** Paused by the owner: no background job starts until resumed. */
+  paused: z.boolean().default(false),
+  /** Background jobs running at once. */
+  concurrency: z.number().int().min(1).max(8).default(1),
+});
+
 export const configSchema = z.object({
   version: z.literal(CONFIG_VERSION),
   device: z.object({
@@ -112,8 +150,9 @@ export const configSchema = z.object({
   apiTokens: z.array(apiTokenSchema).default([]),
   shares: z.array(shareSchema),
   smb: smbSchema,
-  // Places for the later modules; each issue fills its own.
-  agents: z.array(z.unknown()),
+  agents: z.array(agentSchema),
+  agentSettings: agentSettingsSchema.default({ paused: false, concurrency: 1 }),
+  // A place for the telemetry module; its issue fills it.
   telemetry: z.object({}).passthrough(),
 });
 
@@ -125,3 +164,7 @@ export type ApiToken = z.infer<typeof apiTokenSchema>;
 export type Share = z.infer<typeof shareSchema>;
 export type ShareAgentAccess = (typeof SHARE_AGENT_ACCESS)[number];
 export type SmbSettings = z.infer<typeof smbSchema>;
+export type AgentConfig = z.infer<typeof agentSchema>;
+export type AgentKind = (typeof AGENT_KINDS)[number];
+export type AgentTrigger = z.infer<typeof agentTriggerSchema>;
+export type AgentSettings = z.infer<typeof agentSettingsSchema>;
