@@ -32,6 +32,14 @@ export function daemonSettings(env: NodeJS.ProcessEnv, dev: boolean): DaemonSett
 
 const STOP_DEADLINE_MS = 5_000;
 
+/** HEARTH_AGENT_SETTLE_MS: how long a file must be still before agents read it (tests shorten it). */
+function settleMs(text: string | undefined): number | undefined {
+  if (text === undefined || text === '') return undefined;
+  const ms = Number(text);
+  if (!Number.isInteger(ms) || ms < 50 || ms > 600_000) throw new Error(`HEARTH_AGENT_SETTLE_MS must be milliseconds from 50 to 600000, not "${text}"`);
+  return ms;
+}
+
 /** Start hearthd in the foreground, print how to reach it, stop cleanly on SIGTERM/SIGINT. */
 export async function runDaemon(settings: DaemonSettings): Promise<void> {
   const log = createLogger();
@@ -43,6 +51,7 @@ export async function runDaemon(settings: DaemonSettings): Promise<void> {
     catalogPath: process.env.HEARTH_CATALOG || undefined,
     allowLoopbackHttp: process.env.HEARTH_ALLOW_LOOPBACK_HTTP === '1',
     smb: settings.smb,
+    agents: { settleMs: settleMs(process.env.HEARTH_AGENT_SETTLE_MS) },
   });
   try {
     await hearth.start();

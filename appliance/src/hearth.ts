@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { networkInterfaces } from 'node:os';
+import { statfsSync } from 'node:fs';
 import type { Context } from 'koa';
 import { createLogger, type Logger } from './log.js';
 import type { Module } from './module.js';
@@ -20,7 +21,7 @@ import { loadCatalog } from './models/catalog/catalog.js';
 import { ShareManager } from './shares/shares.js';
 import type { SmbMode } from './shares/samba-server.js';
 import { shareFileRoutes } from './shares/file-routes.js';
-import { AgentRunner } from './agents/agents.js';
+import { Agents } from './agents/agents.js';
 import { JobQueue } from './agents/job-queue.js';
 import { HearthDatabase } from './store/store.js';
 import { Telemetry } from './telemetry/telemetry.js';
@@ -41,6 +42,8 @@ export interface HearthOptions {
   allowLoopbackHttp?: boolean;
   /** SMB for the shares: hearthd's own smbd ('private', default), the system's ('system') or none ('off'). */
   smb?: { mode?: SmbMode; port?: number; programDir?: string };
+  /** How long a file must be still before agents read it (ms). */
+  agents?: { settleMs?: number };
 }
 
 export const DEFAULT_UI_ROOT = fileURLToPath(new URL('../../ui/dist', import.meta.url));
@@ -56,6 +59,7 @@ export class Hearth {
   readonly setup: SetupWizard;
   readonly models: ModelManager;
   readonly shares: ShareManager;
+  readonly agents: Agents;
   readonly http: HttpServer;
   readonly control: ControlSocket;
   readonly discovery: Discovery | null;
@@ -89,7 +93,16 @@ export class Hearth {
       host: options.host,
       lanAddresses,
     }));
-    const agents = new AgentRunner(this.jobs, log.child('agents'));
+    const agents = (this.agents = new Agents({
+      config: this.config,
+      store: this.store,
+      queue: this.jobs,
+      shares,
+      model: models.agentModel(),
+      log: log.child('agents'),
+      health: () => this.healthLine(),
+      settleMs: options.agents?.settleMs,
+    }));
     const telemetry = new Telemetry();
     this.http = new HttpServer({
       host: options.host,
@@ -97,14 +110,14 @@ export class Hearth {
       uiRoot: options.uiRoot ?? DEFAULT_UI_ROOT,
       log: log.child('http'),
       identify: (ctx: Context) => this.auth.sessionUser(sessionToken(ctx)),
-      routers: [this.device.routes(), this.setup.routes(), authRoutes(this.auth), models.routes(), shares.routes()],
+      routers: [this.device.routes(), this.setup.routes(), authRoutes(this.auth), models.routes(), shares.routes(), agents.routes()],
       rootRouters: [models.openAiRouter(), models.ollamaRouter()],
       // The shares file browser reads raw upload bodies itself, so it mounts before the JSON-only rule.
       rawBodyRouters: [shareFileRoutes({ resolveShare: (name) => shares.resolveShare(name), onChange: (share) => shares.usage.changed(share) })],
     });
     this.control = new ControlSocket(
       join(dataDir, 'hearthd.sock'),
-      controlRoutes({ auth: this.auth, device: this.device, setup: this.setup, models, shares, status: () => this.status() }),
+      controlRoutes({ auth: this.auth, device: this.device, setup: this.setup, models, shares, agents, status: () => this.status() }),
       log.child('control'),
     );
     this.discovery =
@@ -172,6 +185,28 @@ export class Hearth {
         this.log.error(`could not stop ${m.name} cleanly: ${(err as Error).message}`);
       }
     }
+  }
+
+  /** The box's health in one line, for the morning briefing. */
+  healthLine(): string {
+    const parts: string[] = [];
+    const active = this.models.active();
+    const worker = this.models.worker;
+    parts.push(active ? `model ${active.name}${worker.crashes > 0 ? ` (worker restarted ${worker.crashes}× since start)` : ''}` : 'no model chosen');
+    const shares = this.shares.list();
+    const bad = shares.filter((s) => s.status !== 'ok');
+    parts.push(bad.length ? `${bad.length} of ${shares.length} shares need attention (${bad.map((s) => s.name).join(', ')})` : `${shares.length} share${shares.length === 1 ? '' : 's'} ok`);
+    try {
+      const fs = statfsSync(this.config.dataDir);
+      const free = fs.bavail * fs.bsize;
+      const used = 1 - fs.bavail / fs.blocks;
+      parts.push(`${(free / 1e9).toFixed(1)} GB free${used > 0.9 ? ' (disk nearly full)' : ''}`);
+    } catch {
+      // no figure rather than a wrong one
+    }
+    const dead = this.jobs.counts().dead;
+    if (dead > 0) parts.push(`${dead} job${dead === 1 ? '' : 's'} gave up (Agents page)`);
+    return parts.join('; ') + '.';
   }
 
   status(): StatusView {

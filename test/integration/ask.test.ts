@@ -70,9 +70,8 @@ before(async () => {
   scheduler = new InferenceScheduler({ worker, log, model: () => load });
   model = {
     modelId: () => 'tiny',
-    // estimateTokens counts 3 characters a token (real vocabularies); the tiny model's 768-piece
-    // vocabulary needs about one token per 1.5, so it declares half its context to stay honest.
-    contextTokens: () => Math.floor(info.contextSize / 2),
+    contextTokens: () => info.contextSize,
+    countTokens: (texts, o) => scheduler.tokenize(texts, { priority: 'interactive', signal: o?.signal }),
     chat: (params, o) => {
       calls.chat++;
       lastChat = params;

@@ -106,9 +106,10 @@ test('concurrent updates are serialized, none lost', async (t) => {
   const dir = await tempDataDir();
   t.after(() => removeDir(dir));
   await withStore(dir, async (s) => {
-    await Promise.all(Array.from({ length: 30 }, (_, i) => s.update((c) => void c.agents.push(i))));
-    assert.equal(s.data.agents.length, 30);
+    const token = (i: number) => ({ name: `t${i}`, hash: '0'.repeat(64), hint: 'x', createdAt: new Date().toISOString() });
+    await Promise.all(Array.from({ length: 30 }, (_, i) => s.update((c) => void c.apiTokens.push(token(i)))));
+    assert.equal(s.data.apiTokens.length, 30);
   });
   const main = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8'));
-  assert.equal(main.agents.length, 30);
+  assert.equal(main.apiTokens.length, 30);
 });

@@ -85,12 +85,15 @@ export class JobQueue {
     });
   }
 
-  /** Takes the next due job (failed ones whose back-off is over go back to queued first) and marks it running. */
-  claim(): Job | null {
+  /**
+   * Takes the next due job (failed ones whose back-off is over go back to queued first) and marks it running.
+   * Jobs of the `skipAgents` (paused ones) stay queued, in order, for later.
+   */
+  claim(skipAgents: readonly string[] = []): Job | null {
     return this.store.transaction(() => {
       const now = this.now();
       this.s.promoteDue.run({ now });
-      const row = this.s.nextDue.get({ now }) as JobRow | undefined;
+      const row = this.s.nextDue.get({ now, skip: JSON.stringify(skipAgents) }) as JobRow | undefined;
       if (!row) return null;
       this.s.start.run({ id: row.id, now });
       return toJob(this.s.byId.get(row.id) as JobRow);
@@ -110,6 +113,30 @@ export class JobQueue {
       if (row.attempts >= row.max_attempts) this.s.dead.run({ id: row.id, now, error: message });
       else this.s.retry.run({ id: row.id, now, error: message, at: now + this.backoffMs(row.attempts) });
     });
+  }
+
+  /** A running job handed back untried (hearthd is stopping): queued again, and the attempt does not count. */
+  release(id: number): Job {
+    return this.transition(id, 'running', (row, now) => {
+      this.s.release.run({ id: row.id, now });
+    });
+  }
+
+  /** The owner asks a dead or failed job to run again now, with its attempts counted afresh. */
+  retry(id: number): Job {
+    return this.store.transaction(() => {
+      const row = this.s.byId.get(id) as JobRow | undefined;
+      if (!row) throw new JobTransitionError(`job ${id} does not exist`);
+      if (row.state !== 'dead' && row.state !== 'failed') throw new JobTransitionError(`job ${id} is ${row.state}; only failed or dead jobs can be retried`);
+      this.s.again.run({ id, now: this.now() });
+      return toJob(this.s.byId.get(id) as JobRow);
+    });
+  }
+
+  /** When the next queued or failed job falls due (ms), or null when there is none: the runner sleeps until then. */
+  nextDueAt(skipAgents: readonly string[] = []): number | null {
+    const row = this.s.nextAt.get({ skip: JSON.stringify(skipAgents) }) as { at: number | null };
+    return row.at;
   }
 
   /**
@@ -174,7 +201,12 @@ export class JobQueue {
       byKey: st('SELECT * FROM jobs WHERE agent = ? AND idempotency_key = ?'),
       byId: st('SELECT * FROM jobs WHERE id = ?'),
       promoteDue: st(`UPDATE jobs SET state = 'queued', updated_at = @now WHERE state = 'failed' AND next_attempt_at <= @now`),
-      nextDue: st(`SELECT * FROM jobs WHERE state = 'queued' AND next_attempt_at <= @now ORDER BY next_attempt_at, id LIMIT 1`),
+      nextDue: st(`SELECT * FROM jobs WHERE state = 'queued' AND next_attempt_at <= @now
+                   AND agent NOT IN (SELECT value FROM json_each(@skip)) ORDER BY next_attempt_at, id LIMIT 1`),
+      nextAt: st(`SELECT min(next_attempt_at) AS at FROM jobs WHERE state IN ('queued', 'failed')
+                  AND agent NOT IN (SELECT value FROM json_each(@skip))`),
+      release: st(`UPDATE jobs SET state = 'queued', attempts = max(0, attempts - 1), next_attempt_at = @now, started_at = NULL, updated_at = @now WHERE id = @id`),
+      again: st(`UPDATE jobs SET state = 'queued', attempts = 0, next_attempt_at = @now, finished_at = NULL, updated_at = @now WHERE id = @id`),
       start: st(`UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = @now, finished_at = NULL, updated_at = @now WHERE id = @id`),
       done: st(`UPDATE jobs SET state = 'done', finished_at = @now, updated_at = @now WHERE id = @id`),
       retry: st(`UPDATE jobs SET state = 'failed', last_error = @error, next_attempt_at = @at, updated_at = @now WHERE id = @id`),

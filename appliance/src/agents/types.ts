@@ -11,6 +11,8 @@ export interface AgentModel {
   /** Tokens the loaded (or next loaded) context holds; prompts are budgeted against it. */
   contextTokens(): number;
   chat(params: ChatParams, options?: { signal?: AbortSignal; priority?: 'interactive' | 'background' }): Promise<ChatResult>;
+  /** Token counts of texts with the model's own tokenizer: prompts are budgeted with them, never guessed. */
+  countTokens(texts: string[], options?: { signal?: AbortSignal }): Promise<number[]>;
   /** One vector per text, or null when the model gives no embeddings. */
   embed(texts: string[], options?: { signal?: AbortSignal; priority?: 'interactive' | 'background' }): Promise<number[][] | null>;
 }

@@ -9,6 +9,7 @@ import { callDaemon, cliDataDir, CliError } from './control-client.js';
 import { readSecret } from './read-secret.js';
 import { modelCommand, tokenCommand } from './model-commands.js';
 import { shareCommand, smbPasswordCommand } from './share-commands.js';
+import { agentCommand, askCommand, libraryCommand } from './agent-commands.js';
 
 const USAGE = `Usage: hearth <command> [options]
 
@@ -38,6 +39,12 @@ Commands:
   share rm NAME [--delete-files] [--yes]
                                      stop sharing; the files stay unless --delete-files (asks for the name)
   smb-password                       set the SMB password of the owner's login (read from stdin)
+  agent ls                           the agents, their triggers, last runs and queues
+  agent enable|disable NAME          turn an agent on or off
+  agent run NAME                     run an agent now (a folder agent looks through its shares again)
+  library ls                         the documents the agents filed
+  library search WORDS               full-text search of the library
+  ask QUESTION                       a question answered from your files, with its sources
 
 Options:
   --json                             machine-readable output
@@ -114,6 +121,13 @@ async function main(argv: string[]): Promise<number> {
       },
     };
     return command === 'share' ? shareCommand(positionals[1], positionals[2], ctx) : smbPasswordCommand(ctx);
+  }
+  if (command === 'agent' || command === 'library' || command === 'ask') {
+    const ctx = { dataDir: flags.dataDir, print: (v: unknown, h: string) => print(flags, v, h) };
+    if (command === 'ask') return askCommand(positionals.slice(1).join(' ') || undefined, ctx);
+    if (command === 'library') return libraryCommand(positionals[1], positionals.slice(2).join(' ') || undefined, ctx);
+    if (positionals.length > 3) throw new CliError(`Unexpected argument "${positionals[3]}". See \`hearth help\`.`);
+    return agentCommand(positionals[1], positionals[2], ctx);
   }
   if (positionals.length > 1) throw new CliError(`Unexpected argument "${positionals[1]}". See \`hearth help\`.`);
 

@@ -4,6 +4,7 @@ import type { Device } from '../device/device.js';
 import type { SetupWizard } from '../setup/setup-wizard.js';
 import type { ModelManager } from '../models/models.js';
 import type { ShareManager } from '../shares/shares.js';
+import type { Agents } from '../agents/agents.js';
 import { bodyObject } from '../http/middleware.js';
 import { badRequest, Problem } from '../http/problem.js';
 import { VERSION } from '../version.js';
@@ -23,7 +24,7 @@ export interface StatusView {
 }
 
 /** What the CLI may do on the box: read status and the setup code, set up headless, reset the password. */
-export function controlRoutes(deps: { auth: Auth; device: Device; setup: SetupWizard; models: ModelManager; shares: ShareManager; status: () => StatusView }): Router {
+export function controlRoutes(deps: { auth: Auth; device: Device; setup: SetupWizard; models: ModelManager; shares: ShareManager; agents: Agents; status: () => StatusView }): Router {
   const r = new Router();
   r.get('/status', (ctx) => {
     ctx.body = deps.status();
@@ -98,6 +99,28 @@ export function controlRoutes(deps: { auth: Auth; device: Device; setup: SetupWi
   r.post('/smb-password', async (ctx) => {
     await deps.shares.setSmbPassword(bodyObject(ctx).password);
     ctx.body = { set: true, username: deps.shares.smbUsername() };
+  });
+  r.get('/agents', (ctx) => {
+    ctx.body = deps.agents.overview();
+  });
+  r.patch('/agents/:id', async (ctx) => {
+    ctx.body = await deps.agents.update(ctx.params.id!, bodyObject(ctx));
+  });
+  r.post('/agents/:id/run', async (ctx) => {
+    const { job, queued } = await deps.agents.runNow(ctx.params.id!);
+    ctx.body = { job: job ? { id: job.id, state: job.state } : null, queued };
+  });
+  r.get('/library', (ctx) => {
+    const limit = Math.min(500, Math.max(1, Number(ctx.query.limit) || 100));
+    ctx.body = deps.agents.library.list({ limit });
+  });
+  r.post('/library/search', (ctx) => {
+    const q = bodyObject(ctx).query;
+    if (typeof q !== 'string' || q.trim() === '') throw badRequest('Give something to search for.', { field: 'query' });
+    ctx.body = { hits: deps.agents.library.search(q, { limit: 20 }) };
+  });
+  r.post('/ask', async (ctx) => {
+    ctx.body = await deps.agents.ask(bodyObject(ctx).question);
   });
   r.get('/version', (ctx) => {
     ctx.body = { version: VERSION };

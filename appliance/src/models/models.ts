@@ -1,3 +1,4 @@
+import type { AgentModel } from '../agents/types.js';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, open, rename, stat, unlink } from 'node:fs/promises';
@@ -312,6 +313,17 @@ export class ModelManager implements Module {
     await unlink(join(this.dir, model.file)).catch(() => undefined);
     // Forget the finished download too, so the list does not grow with models long gone.
     if (this.downloader.get(model.id)?.state === 'done') await this.downloader.cancel(model.id);
+  }
+
+  /** The model as agents use it: the same scheduler as the API, background priority unless asked otherwise. */
+  agentModel(): AgentModel {
+    return {
+      modelId: () => this.active()?.id ?? null,
+      contextTokens: () => this.worker.loaded?.contextSize ?? this.loadRequest()?.contextSize ?? this.options.config.data.models.contextSize,
+      chat: (params, o) => this.scheduler.chat(params, { priority: o?.priority ?? 'background', signal: o?.signal }),
+      countTokens: (texts, o) => this.scheduler.tokenize(texts, { priority: 'interactive', signal: o?.signal }),
+      embed: async (texts, o) => (await this.scheduler.embed(texts, { priority: o?.priority ?? 'background', signal: o?.signal })).vectors,
+    };
   }
 
   get keepAliveMinutes(): number {

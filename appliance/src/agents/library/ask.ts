@@ -1,5 +1,5 @@
 import { Problem, badRequest } from '../../http/problem.js';
-import { estimateTokens, type AgentModel } from '../types.js';
+import type { AgentModel } from '../types.js';
 import type { Library, Passage } from './library.js';
 
 export interface AskCitation {
@@ -25,7 +25,7 @@ const ANSWER_MAX_CHARS = 1200;
 const MAX_CITED = 5;
 /** Passages cited when the model names none: the best matches are the honest provenance. */
 const FALLBACK_CITATIONS = 3;
-/** Tokens kept for the answer: ~1200 characters of JSON at estimateTokens' 3 characters a token. */
+/** Tokens kept for the answer (about 1200 characters of JSON for most tokenizers). */
 const ANSWER_TOKENS = 300;
 /** The chat template's own tokens around each message. */
 const TEMPLATE_TOKENS = 48;
@@ -72,8 +72,10 @@ export async function askFiles(
   const contextTokens = model.contextTokens();
   const answerTokens = Math.max(64, Math.min(ANSWER_TOKENS, Math.floor(contextTokens / 4)));
   const user = (docs: string) => `${docs}\n\nQuestion: ${q}`;
-  const room = contextTokens - answerTokens - TEMPLATE_TOKENS - estimateTokens(SYSTEM) - estimateTokens(user(''));
-  const shown = fitPassages(passages, room);
+  // Measured with the model's own tokenizer: a guess would overflow the context on some tokenizers.
+  const [fixedTokens, ...passageTokens] = await model.countTokens([`${SYSTEM}\n${user('')}`, ...passages.map((p, i) => asDocument(i + 1, p))], { signal: options.signal });
+  const room = contextTokens - answerTokens - TEMPLATE_TOKENS - fixedTokens!;
+  const shown = fitPassages(passages, passageTokens, room);
 
   const result = await model.chat(
     {
@@ -131,21 +133,21 @@ async function retrieve(q: string, library: Library, model: AgentModel, modelId:
 }
 
 /** Passages in rank order while they fit the token room; the first is cut to fit rather than left out. */
-function fitPassages(passages: Passage[], room: number): Passage[] {
+function fitPassages(passages: Passage[], tokens: number[], room: number): Passage[] {
   const shown: Passage[] = [];
   let left = room;
-  for (const p of passages) {
-    const cost = estimateTokens(asDocument(shown.length + 1, p)) + 1;
+  passages.forEach((p, i) => {
+    const cost = tokens[i]! + 1;
     if (cost <= left) {
       shown.push(p);
       left -= cost;
-    } else if (shown.length === 0) {
-      const overhead = estimateTokens(asDocument(1, { ...p, text: '' })) + 1;
-      const chars = Math.max(200, (left - overhead) * 3);
+    } else if (shown.length === 0 && left > 32) {
+      // Cut in proportion to the room, with a margin: the cut text has about the same characters per token.
+      const chars = Math.max(100, Math.floor((p.text.length * (left - 32)) / cost * 0.9));
       shown.push({ ...p, text: p.text.slice(0, chars) });
       left = 0;
     }
-  }
+  });
   return shown;
 }
 

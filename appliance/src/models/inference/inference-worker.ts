@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../../log.js';
-import type { CalibrateRequest, CalibrationResult, ChatRequest, EmbedRequest, FromWorker, LoadedInfo, LoadRequest, StopReason, ToWorker, Usage } from './protocol.js';
+import type { CalibrateRequest, CalibrationResult, ChatRequest, EmbedRequest, FromWorker, LoadedInfo, LoadRequest, StopReason, TokenizeRequest, ToWorker, Usage } from './protocol.js';
 
 const WORKER_PATH = fileURLToPath(new URL('./worker.js', import.meta.url));
 
@@ -180,6 +180,8 @@ export class InferenceWorker extends EventEmitter {
         return this.settle(m.id, { vectors: m.vectors, usage: m.usage });
       case 'calibrated':
         return this.settle(m.id, m.result);
+      case 'tokens':
+        return this.settle(m.id, m.counts);
       case 'error': {
         const err = new WorkerRequestError(m.message, m.code);
         if (m.id === null) {
@@ -243,7 +245,7 @@ export class InferenceWorker extends EventEmitter {
     });
   }
 
-  private request<T>(msg: ChatRequest | EmbedRequest | CalibrateRequest, onChunk?: (text: string) => void): Promise<T> {
+  private request<T>(msg: ChatRequest | EmbedRequest | TokenizeRequest | CalibrateRequest, onChunk?: (text: string) => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.pending.set(msg.id, { resolve: resolve as (v: never) => void, reject, onChunk, streamed: false });
       try {
@@ -260,6 +262,10 @@ export class InferenceWorker extends EventEmitter {
   }
 
   embed(req: EmbedRequest): Promise<{ vectors: number[][]; usage: { promptTokens: number; durationMs: number } }> {
+    return this.request(req);
+  }
+
+  tokenize(req: TokenizeRequest): Promise<number[]> {
     return this.request(req);
   }
 

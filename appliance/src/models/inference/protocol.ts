@@ -31,6 +31,13 @@ export interface EmbedRequest {
   input: string[];
 }
 
+/** Token counts of texts with the loaded model's tokenizer: agents budget prompts with them. */
+export interface TokenizeRequest {
+  type: 'tokenize';
+  id: string;
+  texts: string[];
+}
+
 export interface CalibrateRequest {
   type: 'calibrate';
   id: string;
@@ -40,7 +47,7 @@ export interface CalibrateRequest {
   tokens: number;
 }
 
-export type ToWorker = LoadRequest | { type: 'unload' } | ChatRequest | EmbedRequest | CalibrateRequest | { type: 'cancel'; id: string };
+export type ToWorker = LoadRequest | { type: 'unload' } | ChatRequest | EmbedRequest | TokenizeRequest | CalibrateRequest | { type: 'cancel'; id: string };
 
 export interface Usage {
   promptTokens: number;
@@ -78,4 +85,5 @@ export type FromWorker =
   | { type: 'done'; id: string; text: string; stopReason: StopReason; usage: Usage }
   | { type: 'embedding'; id: string; vectors: number[][]; usage: { promptTokens: number; durationMs: number } }
   | { type: 'calibrated'; id: string; result: CalibrationResult }
+  | { type: 'tokens'; id: string; counts: number[] }
   | { type: 'error'; id: string | null; message: string; code: 'bad-request' | 'not-loaded' | 'internal' };

@@ -91,6 +91,11 @@ export class InferenceScheduler {
     }>;
   }
 
+  /** Token counts with the loaded model's own tokenizer (a quick job, but it needs the model loaded). */
+  tokenize(texts: string[], opts: JobOptions = {}): Promise<number[]> {
+    return this.enqueue(opts, (id) => this.options.worker.tokenize({ type: 'tokenize', id, texts })) as Promise<number[]>;
+  }
+
   private enqueue(opts: JobOptions, run: (id: string) => Promise<unknown>): Promise<unknown> {
     if (!this.options.model()) {
       throw new Problem(409, 'No model', 'No model is active yet. Download one and make it active (Models page, or `hearth model use <id>`).');

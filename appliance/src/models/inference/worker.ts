@@ -255,6 +255,10 @@ async function handle(msg: ToWorker): Promise<void> {
         return await embed(msg);
       case 'calibrate':
         return await calibrate(msg);
+      case 'tokenize':
+        if (!model) throw new BadRequest('no model is loaded');
+        send({ type: 'tokens', id: msg.id, counts: msg.texts.map((t) => model!.tokenize(t).length) });
+        return;
       case 'cancel':
         running.get(msg.id)?.abort();
         return;
