@@ -21,6 +21,10 @@ export interface HearthEvents {
   'models-changed': Record<string, never>;
   /** Something on the Shares page changed what the server holds: ask it again. */
   'shares-changed': Record<string, never>;
+  /** Something on the Agents page changed what the server holds: ask it again. */
+  'agents-changed': Record<string, never>;
+  /** Something in the library changed (an action item done, a fact forgotten): views that show it ask again. */
+  'library-changed': Record<string, never>;
 }
 
 export function fire<K extends keyof HearthEvents>(from: EventTarget, type: K, detail: HearthEvents[K]): void {

@@ -49,8 +49,12 @@ export class HearthApp extends LitElement {
     this.addEventListener('hearth-state', (e) => this.apply((e as HearthEvent<'hearth-state'>).detail.state));
     this.addEventListener('hearth-refresh', (e) => {
       const { notice, signedOut } = (e as HearthEvent<'hearth-refresh'>).detail;
-      // Signing out on purpose starts the next visit at the dashboard, not where this one ended.
-      if (signedOut) navigate('/', { replace: true });
+      if (signedOut) {
+        // The signed-in pages go at once: shown a moment longer, they would ask the server and be refused.
+        if (this.state) this.state = { ...this.state, username: null };
+        // Signing out on purpose starts the next visit at the dashboard, not where this one ended.
+        navigate('/', { replace: true });
+      }
       void this.load(notice);
     });
     this.addEventListener('device-changed', (e) => {

@@ -10,7 +10,11 @@ export interface FieldOptions {
   label: string | TemplateResult;
   value: string;
   onInput?: (value: string, input: HTMLInputElement) => void;
-  type?: 'text' | 'password' | 'number';
+  type?: 'text' | 'password' | 'number' | 'time';
+  /** A multi-line text box this many lines high, instead of an input. */
+  rows?: number;
+  /** The label is for screen readers only (the placeholder and the card say what to type). */
+  hideLabel?: boolean;
   /** For numbers: the range, and the keyboard a phone shows. */
   min?: number;
   max?: number;
@@ -37,7 +41,25 @@ export function field(o: FieldOptions): TemplateResult {
   const hintId = o.hint ? `${o.id}-hint` : undefined;
   const errorId = o.error ? `${o.id}-error` : undefined;
   const describedBy = [hintId, o.describedBy, errorId].filter(Boolean).join(' ') || undefined;
-  const input = html`<input
+  const input = o.rows
+    ? html`<textarea
+        id=${o.id}
+        name=${o.id}
+        rows=${o.rows}
+        class=${ifDefined(o.inputClass)}
+        .value=${live(o.value)}
+        placeholder=${ifDefined(o.placeholder)}
+        maxlength=${ifDefined(o.maxlength)}
+        ?disabled=${o.disabled ?? false}
+        aria-invalid=${o.error ? 'true' : 'false'}
+        aria-describedby=${ifDefined(describedBy)}
+        @input=${(e: Event) => {
+          // A text area has the value and selection an input has, which is all a caller uses.
+          const el = e.target as HTMLInputElement;
+          o.onInput?.(el.value, el);
+        }}
+      ></textarea>`
+    : html`<input
     id=${o.id}
     name=${o.id}
     type=${o.type ?? 'text'}
@@ -62,7 +84,7 @@ export function field(o: FieldOptions): TemplateResult {
     }}
   />`;
   return html`<div class="field">
-    <label for=${o.id}>${o.label}</label>
+    <label for=${o.id} class=${ifDefined(o.hideLabel ? 'visually-hidden' : undefined)}>${o.label}</label>
     ${o.suffix ? html`<div class="affix">${input}<span class="suffix" aria-hidden="true">${o.suffix}</span></div>` : input}
     ${o.error ? html`<p class="error" id=${errorId!} role="alert">${icon('alert', 16)}<span>${o.error}</span></p>` : nothing}
     ${o.hint ? html`<p class="hint" id=${hintId!}>${o.hint}</p>` : nothing}
@@ -73,6 +95,15 @@ export function field(o: FieldOptions): TemplateResult {
 export function formAlert(message: string, id = 'form-error'): TemplateResult | typeof nothing {
   if (!message) return nothing;
   return html`<p class="banner error" id=${id} role="alert">${icon('alert', 18)}<span>${message}</span></p>`;
+}
+
+/** A wizard step could not load what it shows: what went wrong, skip the step, or try again. */
+export function stepLoadProblem(detail: string, skip: () => void, retry: () => void): TemplateResult {
+  return html`<p class="banner error" role="alert">${icon('alert', 18)}<span>${detail}</span></p>
+    <div class="actions">
+      <button class="btn quiet" type="button" @click=${skip}>Skip for now</button>
+      <button class="btn primary" type="button" @click=${retry}>Try again</button>
+    </div>`;
 }
 
 /** A success message, read out politely. */

@@ -19,11 +19,21 @@ const paths = {
   signOut: svg`<path d="M14.5 4H18a2 2 0 0 1 2 2v12a2 2 0 0 1-2 2h-3.5M9.5 16.5L5 12l4.5-4.5M5 12h10.5"/>`,
   globe: svg`<circle cx="12" cy="12" r="9"/><path d="M3 12h18M12 3c2.5 2.6 3.8 5.6 3.8 9s-1.3 6.4-3.8 9M12 3c-2.5 2.6-3.8 5.6-3.8 9s1.3 6.4 3.8 9"/>`,
   arrow: svg`<path d="M5 12h14M13 6l6 6-6 6"/>`,
+  back: svg`<path d="M19 12H5M11 6l-6 6 6 6"/>`,
   file: svg`<path d="M14 3H7a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2V8z"/><path d="M14 3v5h5"/>`,
   download: svg`<path d="M12 4v11M7 10.5l5 5 5-5M5 20h14"/>`,
   upload: svg`<path d="M12 16V5M7 9.5l5-5 5 5M5 20h14"/>`,
   trash: svg`<path d="M4 7h16M10 11v6M14 11v6M6 7l1 12a2 2 0 0 0 2 2h6a2 2 0 0 0 2-2l1-12M9 7V4.5h6V7"/>`,
   folderPlus: svg`<path d="M3 7.5A2.5 2.5 0 0 1 5.5 5H9l2 2.5h7.5A2.5 2.5 0 0 1 21 10v7.5a2.5 2.5 0 0 1-2.5 2.5h-13A2.5 2.5 0 0 1 3 17.5z"/><path d="M12 11v6M9 14h6"/>`,
+  library: svg`<path d="M5 4h3v16H5zM10 4h3v16h-3z"/><path d="M15.2 5.2l2.9-.8 3.4 15.5-2.9.8z"/>`,
+  activity: svg`<path d="M3 12h4l2.5-6 5 12 2.5-6h4"/>`,
+  play: svg`<path d="M7 5l12 7-12 7z"/>`,
+  pause: svg`<path d="M8 5v14M16 5v14"/>`,
+  search: svg`<circle cx="10.5" cy="10.5" r="6"/><path d="M15 15l5.5 5.5"/>`,
+  spark: svg`<path d="M12 3l1.8 5.4L19 10l-5.2 1.6L12 17l-1.8-5.4L5 10l5.2-1.6zM18.5 16l.8 2.2 2.2.8-2.2.8-.8 2.2-.8-2.2-2.2-.8 2.2-.8z"/>`,
+  sun: svg`<circle cx="12" cy="12" r="4"/><path d="M12 2.5v2M12 19.5v2M2.5 12h2M19.5 12h2M5.3 5.3l1.4 1.4M17.3 17.3l1.4 1.4M5.3 18.7l1.4-1.4M17.3 6.7l1.4-1.4"/>`,
+  list: svg`<path d="M9 6.5h11M9 12h11M9 17.5h11"/><path d="M4 6.5h.01M4 12h.01M4 17.5h.01"/>`,
+  brain: svg`<path d="M12 5.5a3 3 0 0 0-5.5-1.2A3 3 0 0 0 4 9a3 3 0 0 0 .5 5A3 3 0 0 0 8 19a3 3 0 0 0 4 .5z"/><path d="M12 5.5a3 3 0 0 1 5.5-1.2A3 3 0 0 1 20 9a3 3 0 0 1-.5 5A3 3 0 0 1 16 19a3 3 0 0 1-4 .5z"/>`,
 } satisfies Record<string, SVGTemplateResult>;
 
 export type IconName = keyof typeof paths;

@@ -119,7 +119,11 @@ export const shared = css`
   input[type='password'],
   input[type='number'],
   input[type='url'],
-  input:not([type]) {
+  input[type='search'],
+  input[type='time'],
+  input:not([type]),
+  textarea,
+  select {
     width: 100%;
     min-width: 0;
     font: inherit;
@@ -135,21 +139,36 @@ export const shared = css`
   input::placeholder {
     color: #a8998c;
   }
-  input:hover {
+  input:hover,
+  textarea:hover,
+  select:hover {
     border-color: #b3a190;
   }
-  input:focus {
+  input:focus,
+  textarea:focus,
+  select:focus {
     outline: none;
     border-color: var(--hearth-accent);
     box-shadow: 0 0 0 3px var(--hearth-accent-ring);
   }
-  input[aria-invalid='true'] {
+  input[aria-invalid='true'],
+  textarea[aria-invalid='true'] {
     border-color: var(--hearth-error);
   }
-  input[aria-invalid='true']:focus {
+  input[aria-invalid='true']:focus,
+  textarea[aria-invalid='true']:focus {
     box-shadow: 0 0 0 3px rgba(180, 35, 24, 0.2);
   }
-  input:disabled {
+  textarea {
+    min-height: 6rem;
+    resize: vertical;
+    line-height: 1.45;
+  }
+  select {
+    padding-block: 0.6rem;
+  }
+  input:disabled,
+  select:disabled {
     background: var(--hearth-surface-2);
     border-color: var(--hearth-border);
     cursor: not-allowed;
@@ -212,6 +231,84 @@ export const shared = css`
     height: 1.05rem;
     margin: 0;
     accent-color: var(--hearth-accent);
+  }
+
+  fieldset {
+    border: 0;
+    margin: 0;
+    padding: 0;
+    display: grid;
+    gap: 0.75rem;
+    min-width: 0;
+  }
+  /* A heading with tags after its text, wrapping as one. */
+  .with-tags {
+    margin: 0;
+    display: flex;
+    flex-wrap: wrap;
+    align-items: center;
+    gap: 0.25rem 0.5rem;
+    overflow-wrap: anywhere;
+    min-width: 0;
+  }
+  /* An icon on a soft tile, in front of a card's or an option's title. */
+  .badge {
+    flex: none;
+    display: grid;
+    place-items: center;
+    width: 2.5rem;
+    height: 2.5rem;
+    border-radius: 12px;
+    background: var(--hearth-accent-soft);
+    color: var(--hearth-accent);
+  }
+
+  /* An on/off switch: <input type="checkbox" role="switch" class="switch">, in a .switch-label with its words. */
+  .switch-label {
+    display: flex;
+    align-items: center;
+    gap: 0.55rem;
+    font-weight: 600;
+    cursor: pointer;
+    white-space: nowrap;
+  }
+  input.switch {
+    appearance: none;
+    flex: none;
+    position: relative;
+    width: 2.9rem;
+    height: 1.65rem;
+    margin: 0;
+    border-radius: 999px;
+    background: var(--hearth-border-strong);
+    cursor: pointer;
+    transition: background 0.15s, box-shadow 0.15s;
+  }
+  input.switch::before {
+    content: '';
+    position: absolute;
+    top: 0.2rem;
+    left: 0.2rem;
+    width: 1.25rem;
+    height: 1.25rem;
+    border-radius: 50%;
+    background: #fff;
+    box-shadow: 0 1px 3px rgba(36, 28, 23, 0.3);
+    transition: transform 0.15s;
+  }
+  input.switch:checked {
+    background: var(--hearth-accent);
+  }
+  input.switch:checked::before {
+    transform: translateX(1.25rem);
+  }
+  input.switch:focus-visible {
+    outline: none;
+    box-shadow: 0 0 0 3px var(--hearth-accent-ring);
+  }
+  input.switch:disabled {
+    cursor: not-allowed;
+    opacity: 0.55;
   }
 
   /* Buttons */
@@ -339,6 +436,11 @@ export const shared = css`
     border: 1px solid #abefc6;
     color: var(--hearth-ok);
   }
+  .banner.warn {
+    background: #fffaeb;
+    border: 1px solid #fedf89;
+    color: #93370d;
+  }
   .banner.info {
     background: var(--hearth-accent-soft);
     border: 1px solid #fed7aa;
@@ -359,5 +461,52 @@ export const shared = css`
     clip: rect(0 0 0 0);
     white-space: nowrap;
     border: 0;
+  }
+`;
+
+/** A modal <dialog> (showModal) with a form in it. */
+export const dialogStyles = css`
+  dialog {
+    width: min(30rem, calc(100vw - 2rem));
+    border: 1px solid var(--hearth-border);
+    border-radius: var(--hearth-radius);
+    box-shadow: 0 24px 48px rgba(72, 44, 20, 0.25);
+    padding: 1.5rem;
+    color: var(--hearth-text);
+    background: var(--hearth-surface);
+  }
+  dialog::backdrop {
+    background: rgba(36, 28, 23, 0.45);
+  }
+  dialog form {
+    gap: 1rem;
+  }
+  dialog h2 {
+    overflow-wrap: anywhere;
+  }
+  dialog p {
+    margin: 0;
+  }
+`;
+
+/** A <details> section of a card: a rule above, its summary a focusable heading. */
+export const disclosureStyles = css`
+  details {
+    border-top: 1px solid var(--hearth-border);
+    padding-top: 0.75rem;
+  }
+  details > summary {
+    cursor: pointer;
+    font-weight: 600;
+    padding: 0.25rem 0;
+    width: fit-content;
+    border-radius: 6px;
+  }
+  details > summary:focus-visible {
+    outline: none;
+    box-shadow: 0 0 0 3px var(--hearth-accent-ring);
+  }
+  details[open] > summary {
+    margin-bottom: 0.75rem;
   }
 `;

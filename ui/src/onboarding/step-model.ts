@@ -1,7 +1,7 @@
 import { css, html, nothing, type TemplateResult } from 'lit';
 import { api, toApiError, type ApiError, type CatalogModel, type ModelsView, type SetupState } from '../data/api.js';
 import { ModelStatusController, isPending, modelStatus } from '../data/model-status.js';
-import { FormElement, formAlert, submitButton } from '../components/form.js';
+import { FormElement, formAlert, submitButton, stepLoadProblem } from '../components/form.js';
 import { downloadText, modelFacts, modelViewStyles, verdictLine } from '../components/model-view.js';
 import { shared } from '../components/styles.js';
 import { icon } from '../components/icons.js';
@@ -50,14 +50,6 @@ export class StepModel extends FormElement {
     shared,
     modelViewStyles,
     css`
-      fieldset {
-        border: 0;
-        margin: 0;
-        padding: 0;
-        display: grid;
-        gap: 0.75rem;
-        min-width: 0;
-      }
       .option {
         position: relative;
         display: grid;
@@ -280,13 +272,7 @@ export class StepModel extends FormElement {
   }
 
   private body() {
-    if (this.loadError) {
-      return html`<p class="banner error" role="alert">${icon('alert', 18)}<span>${this.loadError.detail}</span></p>
-        <div class="actions">
-          <button class="btn quiet" type="button" @click=${() => fire(this, 'step-done', {})}>Skip for now</button>
-          <button class="btn primary" type="button" @click=${() => void this.load()}>Try again</button>
-        </div>`;
-    }
+    if (this.loadError) return stepLoadProblem(this.loadError.detail, () => fire(this, 'step-done', {}), () => void this.load());
     const view = this.view;
     if (!view) return html`<p class="loading" role="status"><span class="spinner" aria-hidden="true"></span>Checking which models fit this box…</p>`;
     const recommended = view.models.find((m) => m.id === view.recommended);

@@ -1,7 +1,7 @@
 import { css, html, nothing, type TemplateResult } from 'lit';
 import { toApiError, type ApiError, type SetupState } from '../data/api.js';
 import { SMB_PASSWORD_MAX, SMB_PASSWORD_MIN, sharesApi, type ProposedShare, type ShareView, type SharesView } from '../data/shares.js';
-import { FormElement, charCount, field, formAlert, submitButton } from '../components/form.js';
+import { FormElement, charCount, field, formAlert, submitButton, stepLoadProblem } from '../components/form.js';
 import { agentsText, networkText, noSmbText, shareViewStyles, smbUsable } from '../components/share-view.js';
 import { modelViewStyles } from '../components/model-view.js';
 import { shared } from '../components/styles.js';
@@ -69,14 +69,6 @@ export class StepShares extends FormElement {
     modelViewStyles,
     shareViewStyles,
     css`
-      fieldset {
-        border: 0;
-        margin: 0;
-        padding: 0;
-        display: grid;
-        gap: 0.75rem;
-        min-width: 0;
-      }
       legend {
         font-weight: 650;
         margin-bottom: 0.6rem;
@@ -384,13 +376,7 @@ export class StepShares extends FormElement {
   }
 
   private choose(): TemplateResult {
-    if (this.loadError) {
-      return html`<p class="banner error" role="alert">${icon('alert', 18)}<span>${this.loadError.detail}</span></p>
-        <div class="actions">
-          <button class="btn quiet" type="button" @click=${() => fire(this, 'step-done', {})}>Skip for now</button>
-          <button class="btn primary" type="button" @click=${() => void this.load(true)}>Try again</button>
-        </div>`;
-    }
+    if (this.loadError) return stepLoadProblem(this.loadError.detail, () => fire(this, 'step-done', {}), () => void this.load(true));
     const view = this.view;
     if (!view) return html`<p class="loading" role="status"><span class="spinner" aria-hidden="true"></span>Looking at this box’s folders…</p>`;
     return html`<form novalidate @submit=${this.submit}>

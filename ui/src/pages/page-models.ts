@@ -1,10 +1,8 @@
 import { html, nothing } from 'lit';
-import { api, toApiError, type ApiError, type ModelRuntime, type ModelsView } from '../data/api.js';
+import { api, type ModelRuntime, type ModelsView } from '../data/api.js';
 import { ModelStatusController, isPending, modelStatus, type ModelChange } from '../data/model-status.js';
 import { downloadText } from '../components/model-view.js';
-import { icon } from '../components/icons.js';
-import { fire } from '../events.js';
-import { Page, pageHead } from './page.js';
+import { LoadedPage, pageHead } from './page.js';
 import './models/active-model.js';
 import './models/model-chat.js';
 import './models/model-downloads.js';
@@ -21,22 +19,12 @@ const INSTALL_RETRY_MS = 400;
  * the catalog with verdicts for this box, and API tokens. The page owns the server's answer
  * (GET /api/models), merges the live stream into it, and asks again when a card reports a change.
  */
-export class PageModels extends Page {
-  static override properties = {
-    view: { state: true },
-    loadError: { state: true },
-  };
-  declare view: ModelsView | null;
-  declare loadError: ApiError | null;
+export class PageModels extends LoadedPage<ModelsView> {
   private readonly live = new ModelStatusController(this, (c) => this.onLive(c));
-  private loading: Promise<void> | null = null;
-  private again = false;
   private waitTimer: number | undefined;
 
   constructor() {
     super();
-    this.view = null;
-    this.loadError = null;
     this.addEventListener('models-changed', (e) => {
       e.stopPropagation();
       void this.refresh();
@@ -47,42 +35,18 @@ export class PageModels extends Page {
     });
   }
 
-  override connectedCallback(): void {
-    super.connectedCallback();
-    void this.refresh();
+  protected override fetchView(): Promise<ModelsView> {
+    return api.models();
+  }
+
+  /** The view first: the store's news of the worker is then already in it (no second request). */
+  protected override loaded(view: ModelsView): void {
+    modelStatus.learn(view);
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     window.clearTimeout(this.waitTimer);
-  }
-
-  /** Ask the server again; one request at a time, and one more if asked meanwhile. */
-  private refresh(): Promise<void> {
-    if (this.loading) {
-      this.again = true;
-      return this.loading;
-    }
-    this.loading = (async () => {
-      do {
-        this.again = false;
-        try {
-          const view = await api.models();
-          // The view first: the store's news of the worker is then already in it (no second request).
-          this.view = view;
-          modelStatus.learn(view);
-          this.loadError = null;
-        } catch (err) {
-          const e = toApiError(err);
-          if (e.status === 401) {
-            fire(this, 'hearth-refresh', { notice: 'Your session ended. Sign in again to continue.' });
-            return;
-          }
-          this.loadError = e;
-        }
-      } while (this.again);
-    })().finally(() => (this.loading = null));
-    return this.loading;
   }
 
   private onLive(change: ModelChange): void {
@@ -115,26 +79,14 @@ export class PageModels extends Page {
 
   protected override render() {
     const head = pageHead('Models', 'The AI that runs on this box: which model answers, what is downloading, and what else fits.');
-    if (!this.view) {
-      if (this.loadError) {
-        return html`${head}
-          <section class="card problem" role="alert">
-            <h2>${icon('alert', 20)} ${this.loadError.title}</h2>
-            <p>${this.loadError.detail}</p>
-            <button class="btn primary" type="button" @click=${() => void this.refresh()}>Try again</button>
-          </section>`;
-      }
-      return html`${head}
-        <p class="loading" role="status"><span class="spinner" aria-hidden="true"></span>Checking which models fit this box…</p>`;
-    }
+    if (!this.view) return html`${head}${this.waitOrProblem('Checking which models fit this box…')}`;
     const view = this.view;
     // The stream is fresher than the last answer; until it speaks, the answer stands.
     const runtime: ModelRuntime = this.live.value.runtime ?? view;
     const activeModel = view.installed.find((m) => m.id === runtime.active) ?? null;
     const downloads = this.live.value.downloads;
     const pending = [...downloads.values()].filter(isPending);
-    return html`${head}
-      ${this.loadError ? html`<p class="banner error" role="alert">${icon('alert', 18)}<span>${this.loadError.detail}</span></p>` : nothing}
+    return html`${head} ${this.staleProblem()}
       <div class="sections">
         <hearth-models-active .runtime=${runtime} .model=${activeModel} .keepAliveMinutes=${view.keepAliveMinutes}></hearth-models-active>
         <hearth-models-chat

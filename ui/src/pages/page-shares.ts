@@ -1,11 +1,8 @@
-import { css, html, nothing } from 'lit';
+import { css, html } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
-import { toApiError, type ApiError } from '../data/api.js';
 import { sharesApi, type SharesView } from '../data/shares.js';
 import { shareEvents, type ShareChange } from '../data/share-events.js';
-import { icon } from '../components/icons.js';
-import { fire } from '../events.js';
-import { Page, pageHead } from './page.js';
+import { LoadedPage, pageHead } from './page.js';
 import './shares/share-card.js';
 import './shares/share-add.js';
 import './shares/smb-status.js';
@@ -15,22 +12,17 @@ import './shares/smb-status.js';
  * addresses and a file browser, and a form to add one. The page owns the server's answer
  * (GET /api/shares), takes the live `shares` events into it, and asks again when a card reports a change.
  */
-export class PageShares extends Page {
+export class PageShares extends LoadedPage<SharesView> {
   static override properties = {
-    view: { state: true },
-    loadError: { state: true },
+    ...LoadedPage.properties,
     browsing: { state: true },
   };
-  declare view: SharesView | null;
-  declare loadError: ApiError | null;
   /** The share whose files are open, or "". */
   declare browsing: string;
   private unsubscribe: (() => void) | null = null;
-  private loading: Promise<void> | null = null;
-  private again = false;
 
   static override styles = [
-    ...Page.styles,
+    ...LoadedPage.styles,
     css`
       .empty p {
         margin: 0;
@@ -40,8 +32,6 @@ export class PageShares extends Page {
 
   constructor() {
     super();
-    this.view = null;
-    this.loadError = null;
     this.browsing = '';
     this.addEventListener('shares-changed', (e) => {
       e.stopPropagation();
@@ -59,10 +49,13 @@ export class PageShares extends Page {
     });
   }
 
+  protected override fetchView(): Promise<SharesView> {
+    return sharesApi.list();
+  }
+
   override connectedCallback(): void {
     super.connectedCallback();
     this.unsubscribe = shareEvents.subscribe((c) => this.onLive(c));
-    void this.refresh();
   }
 
   override disconnectedCallback(): void {
@@ -80,48 +73,11 @@ export class PageShares extends Page {
     }
   }
 
-  /** Ask the server again; one request at a time, and one more if asked meanwhile. */
-  private refresh(): Promise<void> {
-    if (this.loading) {
-      this.again = true;
-      return this.loading;
-    }
-    this.loading = (async () => {
-      do {
-        this.again = false;
-        try {
-          this.view = await sharesApi.list();
-          this.loadError = null;
-        } catch (err) {
-          const e = toApiError(err);
-          if (e.status === 401) {
-            fire(this, 'hearth-refresh', { notice: 'Your session ended. Sign in again to continue.' });
-            return;
-          }
-          this.loadError = e;
-        }
-      } while (this.again);
-    })().finally(() => (this.loading = null));
-    return this.loading;
-  }
-
   protected override render() {
     const head = pageHead('Shares', 'Folders on this box that computers on your network, and agents, can use.');
-    if (!this.view) {
-      if (this.loadError) {
-        return html`${head}
-          <section class="card problem" role="alert">
-            <h2>${icon('alert', 20)} ${this.loadError.title}</h2>
-            <p>${this.loadError.detail}</p>
-            <button class="btn primary" type="button" @click=${() => void this.refresh()}>Try again</button>
-          </section>`;
-      }
-      return html`${head}
-        <p class="loading" role="status"><span class="spinner" aria-hidden="true"></span>Looking at this box’s folders…</p>`;
-    }
+    if (!this.view) return html`${head}${this.waitOrProblem('Looking at this box’s folders…')}`;
     const view = this.view;
-    return html`${head}
-      ${this.loadError ? html`<p class="banner error" role="alert">${icon('alert', 18)}<span>${this.loadError.detail}</span></p>` : nothing}
+    return html`${head} ${this.staleProblem()}
       <div class="sections">
         <hearth-smb-status .smb=${view.smb}></hearth-smb-status>
         ${view.shares.length === 0

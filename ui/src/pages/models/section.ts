@@ -22,7 +22,7 @@ export class ModelSection extends FormElement {
   declare pendingAction: string;
   declare confirming: string;
   /** What to tell the page after a change (the Shares page's cards reuse this base). */
-  protected changedEvent: 'models-changed' | 'shares-changed' = 'models-changed';
+  protected changedEvent: 'models-changed' | 'shares-changed' | 'agents-changed' | 'library-changed' = 'models-changed';
 
   static override styles = [
     shared,

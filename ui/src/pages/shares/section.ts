@@ -9,21 +9,7 @@ export class ShareSection extends ModelSection {
     shareViewStyles,
     css`
       select {
-        font: inherit;
-        font-size: 1rem;
-        color: var(--hearth-text);
-        background: var(--hearth-surface);
-        border: 1px solid var(--hearth-border-strong);
-        border-radius: var(--hearth-radius-sm);
-        padding: 0.6rem 0.85rem;
-        min-height: 2.9rem;
-        width: 100%;
         max-width: 22rem;
-      }
-      select:focus {
-        outline: none;
-        border-color: var(--hearth-accent);
-        box-shadow: 0 0 0 3px var(--hearth-accent-ring);
       }
       /* The Models card base names its row text .info; a banner keeps its own layout. */
       .banner.info {

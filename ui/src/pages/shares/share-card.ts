@@ -4,6 +4,7 @@ import { sharesApi, type AgentAccess, type ShareView, type SmbView } from '../..
 import { field, formAlert, submitButton } from '../../components/form.js';
 import { AGENT_ACCESS, agentsText, networkText, smbUsable, usageText } from '../../components/share-view.js';
 import { icon } from '../../components/icons.js';
+import { dialogStyles, disclosureStyles } from '../../components/styles.js';
 import { fire } from '../../events.js';
 import { ShareSection } from './section.js';
 import '../../components/share-connect.js';
@@ -46,6 +47,8 @@ export class ShareCard extends ShareSection {
 
   static override styles = [
     ...ShareSection.styles,
+    dialogStyles,
+    disclosureStyles,
     css`
       .head {
         display: grid;
@@ -76,22 +79,6 @@ export class ShareCard extends ShareSection {
       }
       details {
         margin-top: 1rem;
-        border-top: 1px solid var(--hearth-border);
-        padding-top: 0.75rem;
-      }
-      details > summary {
-        cursor: pointer;
-        font-weight: 600;
-        padding: 0.25rem 0;
-        width: fit-content;
-        border-radius: 6px;
-      }
-      details > summary:focus-visible {
-        outline: none;
-        box-shadow: 0 0 0 3px var(--hearth-accent-ring);
-      }
-      details[open] > summary {
-        margin-bottom: 0.75rem;
       }
       .settings .checks {
         display: flex;
@@ -118,27 +105,6 @@ export class ShareCard extends ShareSection {
       }
       hearth-share-browser {
         margin-top: 1rem;
-      }
-      dialog {
-        width: min(30rem, calc(100vw - 2rem));
-        border: 1px solid var(--hearth-border);
-        border-radius: var(--hearth-radius);
-        box-shadow: 0 24px 48px rgba(72, 44, 20, 0.25);
-        padding: 1.5rem;
-        color: var(--hearth-text);
-        background: var(--hearth-surface);
-      }
-      dialog::backdrop {
-        background: rgba(36, 28, 23, 0.45);
-      }
-      dialog form {
-        gap: 1rem;
-      }
-      dialog h2 {
-        overflow-wrap: anywhere;
-      }
-      dialog p {
-        margin: 0;
       }
       @media (max-width: 600px) {
         .head {
