@@ -1,4 +1,4 @@
-import { LitElement, css, html, type PropertyValues } from 'lit';
+import { LitElement, css, html, type PropertyValues, type TemplateResult } from 'lit';
 import { keyed } from 'lit/directives/keyed.js';
 import { api, type SetupState } from '../data/api.js';
 import { primaryLocalName } from '../data/names.js';
@@ -279,19 +279,24 @@ export class HearthMain extends LitElement {
     </div>`;
   }
 
+  /** A page in its own chunk (most visits never open it): the element upgrades when the chunk arrives. */
+  private lazy(title: string, load: () => Promise<unknown>, view: TemplateResult): TemplateResult {
+    if (this.chunkFailed) return this.chunkProblem(title);
+    load().catch(() => (this.chunkFailed = true));
+    return view;
+  }
+
   private page() {
     if (this.path === '/') return html`<hearth-page-dashboard .state=${this.state}></hearth-page-dashboard>`;
-    if (this.path === '/models') {
-      // Its own chunk: most visits never open it. The element upgrades when the chunk arrives.
-      if (this.chunkFailed) return this.chunkProblem('Models');
-      import('./page-models.js').catch(() => (this.chunkFailed = true));
-      return html`<hearth-page-models></hearth-page-models>`;
+    if (this.path === '/models') return this.lazy('Models', () => import('./page-models.js'), html`<hearth-page-models></hearth-page-models>`);
+    if (this.path === '/shares') return this.lazy('Shares', () => import('./page-shares.js'), html`<hearth-page-shares></hearth-page-shares>`);
+    if (this.path === '/agents') return this.lazy('Agents', () => import('./page-agents.js'), html`<hearth-page-agents></hearth-page-agents>`);
+    if (this.path === '/library' || this.path.startsWith('/library/')) {
+      // /library/<id> opens one document.
+      const id = Number(this.path.split('/')[2] ?? '');
+      return this.lazy('Library', () => import('./page-library.js'), html`<hearth-page-library .documentId=${Number.isInteger(id) && id > 0 ? id : null}></hearth-page-library>`);
     }
-    if (this.path === '/shares') {
-      if (this.chunkFailed) return this.chunkProblem('Shares');
-      import('./page-shares.js').catch(() => (this.chunkFailed = true));
-      return html`<hearth-page-shares></hearth-page-shares>`;
-    }
+    if (this.path === '/activity') return this.lazy('Activity', () => import('./page-activity.js'), html`<hearth-page-activity></hearth-page-activity>`);
     if (this.path === '/settings') return html`<hearth-page-settings .state=${this.state}></hearth-page-settings>`;
     const section = SECTIONS.find((s) => s.path === this.path && s.coming);
     if (section) return html`<hearth-page-coming .section=${section}></hearth-page-coming>`;
@@ -334,7 +339,7 @@ export class HearthMain extends LitElement {
           <ul>
             ${SECTIONS.map(
               (s) => html`<li>
-                <a href=${s.path} aria-current=${s.path === this.path ? 'page' : 'false'}
+                <a href=${s.path} aria-current=${s.path === this.path || (s.path !== '/' && this.path.startsWith(`${s.path}/`)) ? 'page' : 'false'}
                   >${icon(s.icon, 20)} ${s.label} ${s.coming ? html`<span class="soon">Soon</span>` : ''}</a
                 >
               </li>`,

@@ -3,6 +3,7 @@ import type { SetupState } from '../data/api.js';
 import { icon } from '../components/icons.js';
 import { Page, pageHead } from './page.js';
 import { SECTIONS } from './sections.js';
+import './dashboard/briefing-card.js';
 
 /** The box at one of its .local names, on the port this page came from (8080 in development). */
 const addressUrl = (host: string): string => `${location.protocol}//${host}${location.port ? `:${location.port}` : ''}/`;
@@ -117,6 +118,7 @@ export class PageDashboard extends Page {
   protected override render() {
     const d = this.state.device;
     const addresses = [...d.localNames].reverse();
+    const coming = SECTIONS.filter((s) => s.coming);
     return html`
       ${pageHead('Dashboard', html`Welcome home${this.state.username ? html`, <strong>${this.state.username}</strong>` : ''}.`)}
       <section class="card box" aria-labelledby="box-name">
@@ -143,9 +145,10 @@ export class PageDashboard extends Page {
           </div>
         </dl>
       </section>
-      <h2 class="section">Coming to your Hearth</h2>
+      <hearth-briefing-card></hearth-briefing-card>
+      ${coming.length ? html`<h2 class="section">Coming to your Hearth</h2>` : ''}
       <div class="grid">
-        ${SECTIONS.filter((s) => s.coming).map(
+        ${coming.map(
           (s) => html`<a class="card coming" href=${s.path}>
             <span class="title"><span class="badge">${icon(s.icon, 20)}</span>${s.label} <span class="soon">Soon</span></span>
             <p>${s.coming}</p>

@@ -13,12 +13,9 @@ export const SECTIONS: readonly Section[] = [
   { path: '/', label: 'Dashboard', icon: 'home' },
   { path: '/models', label: 'Models', icon: 'model' },
   { path: '/shares', label: 'Shares', icon: 'folder' },
-  {
-    path: '/agents',
-    label: 'Agents',
-    icon: 'agent',
-    coming: 'Agents that act on new files and on schedules, around the clock, and keep a record of what they did.',
-  },
+  { path: '/agents', label: 'Agents', icon: 'agent' },
+  { path: '/library', label: 'Library', icon: 'library' },
+  { path: '/activity', label: 'Activity', icon: 'activity' },
   {
     path: '/energy',
     label: 'Energy',
