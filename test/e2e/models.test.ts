@@ -156,7 +156,7 @@ test('models: choose one in the wizard, watch it download, chat with it; demo, t
   // Choose a model: the recommendation first and chosen, the demo offered, the giant disabled until overridden.
   await heading('Choose a model').waitFor();
   await page.waitForURL((u) => u.pathname === '/setup/model');
-  assert.ok(await page.getByText('Step 5 of 7').isVisible());
+  assert.ok(await page.getByText('Step 5 of 8').isVisible());
   const tinyRadio = page.getByRole('radio', { name: new RegExp(TINY) });
   await tinyRadio.waitFor();
   assert.ok(await tinyRadio.isChecked(), 'the recommended model is chosen to begin with');
@@ -177,8 +177,10 @@ test('models: choose one in the wizard, watch it download, chat with it; demo, t
   await tinyRadio.focus();
   await page.keyboard.press('Enter');
 
-  // Share folders (its own test covers it): skipped; the download's progress shows here too.
+  // Share folders and Agents (their own tests cover them): skipped; the download's progress shows here too.
   await heading('Share folders').waitFor();
+  await page.getByRole('button', { name: 'Skip for now' }).click();
+  await heading('Turn on agents').waitFor();
   await page.getByRole('button', { name: 'Skip for now' }).click();
 
   // Finish: the download goes on in the background, with its progress in the footer.
@@ -192,7 +194,9 @@ test('models: choose one in the wizard, watch it download, chat with it; demo, t
   await pill.filter({ hasText: percent }).waitFor();
   assert.match(await page.getByTestId('summary-model').innerText(), new RegExp(TINY));
   await shot('wizard-finish-downloading');
-  // Back (past Share folders) shows the choice under way (or done by now); Continue goes on without a second download.
+  // Back (past Agents and Share folders) shows the choice under way (or done by now); Continue goes on without a second download.
+  await page.getByRole('button', { name: 'Back' }).click();
+  await heading('Turn on agents').waitFor();
   await page.getByRole('button', { name: 'Back' }).click();
   await heading('Share folders').waitFor();
   await page.getByRole('button', { name: 'Back' }).click();
@@ -201,6 +205,8 @@ test('models: choose one in the wizard, watch it download, chat with it; demo, t
   assert.ok(await tinyRadio.isChecked(), 'the model on its way stays chosen');
   await page.getByRole('button', { name: 'Continue' }).click();
   await heading('Share folders').waitFor();
+  await page.getByRole('button', { name: 'Skip for now' }).click();
+  await heading('Turn on agents').waitFor();
   await page.getByRole('button', { name: 'Skip for now' }).click();
   await heading("You're all set").waitFor();
   await page.getByRole('button', { name: 'Finish' }).click();

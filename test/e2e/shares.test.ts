@@ -153,6 +153,8 @@ test('shares: the wizard step makes Inbox and Notes and sets the folder password
   if (samba) assert.equal(after.body.smb.passwordSet, true, 'the folder password is set');
   await shot('wizard-connect');
   await page.getByRole('button', { name: 'Continue' }).click();
+  await heading(page, 'Turn on agents').waitFor();
+  await page.getByRole('button', { name: 'Skip for now' }).click();
 
   await heading(page, "You're all set").waitFor();
   await page.getByTestId('summary-shares').filter({ hasText: 'Inbox, Notes' }).waitFor();
@@ -282,6 +284,8 @@ test('shares at 375x812: the step and the Shares page on a phone', async (t) => 
   if (samba) assert.equal(made1.body.smb.passwordSet, true, 'the web password was taken for the folders too');
   await shot('wizard-connect');
   await page.getByRole('button', { name: 'Continue' }).click();
+  await heading(page, 'Turn on agents').waitFor();
+  await page.getByRole('button', { name: 'Skip for now' }).click();
   await heading(page, "You're all set").waitFor();
   await page.getByRole('button', { name: 'Finish' }).click();
   await heading(page, 'Dashboard').waitFor();
@@ -340,6 +344,8 @@ test('shares without Samba: the step says so plainly, the folders are still made
   assert.deepEqual(made.body.shares.map((s) => s.name).sort(), ['Inbox', 'Notes']);
   await shot('no-samba-ready');
   await page.getByRole('button', { name: 'Continue' }).click();
+  await heading(page, 'Turn on agents').waitFor();
+  await page.getByRole('button', { name: 'Skip for now' }).click();
   await heading(page, "You're all set").waitFor();
   await page.getByRole('button', { name: 'Finish' }).click();
   await heading(page, 'Dashboard').waitFor();

@@ -76,7 +76,7 @@ for (const vp of VIEWPORTS) {
     await heading('Welcome to Hearth').waitFor();
     await waitForPath(page, '/setup/welcome');
     assert.equal(await page.title(), 'Hearth');
-    assert.ok(await page.getByText('Step 1 of 7').isVisible());
+    assert.ok(await page.getByText('Step 1 of 8').isVisible());
     await shot('welcome');
     await page.getByRole('button', { name: 'Get started' }).click();
 
@@ -157,6 +157,11 @@ for (const vp of VIEWPORTS) {
       await shot('shares-connect');
       await page.getByRole('button', { name: 'Continue' }).click();
     }
+
+    // Agents (their own test turns them on): skipped.
+    await heading('Turn on agents').waitFor();
+    await waitForPath(page, '/setup/agents');
+    await page.getByRole('button', { name: 'Skip for now' }).click();
 
     // Finish: the summary, a reload (session cookie), then the dashboard.
     await heading("You're all set").waitFor();

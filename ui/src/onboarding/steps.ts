@@ -6,6 +6,7 @@ import './step-owner.js';
 import './step-name.js';
 import './step-model.js';
 import './step-shares.js';
+import './step-agents.js';
 import './step-finish.js';
 
 export interface StepNav {
@@ -83,6 +84,15 @@ export const WIZARD_STEPS: readonly WizardStep[] = [
     applies: pending,
     wide: true,
     render: (s, nav) => html`<hearth-step-shares .state=${s} .ownerPassword=${nav.ownerPassword}></hearth-step-shares>`,
+  },
+  {
+    // Like the model step: UI-side, at Finish's position, never blocks finishing.
+    id: 'agents',
+    label: 'Agents',
+    position: 'finish',
+    applies: pending,
+    wide: true,
+    render: (s) => html`<hearth-step-agents .state=${s}></hearth-step-agents>`,
   },
   {
     id: 'finish',
