@@ -41,6 +41,11 @@ export function field(o: FieldOptions): TemplateResult {
   const hintId = o.hint ? `${o.id}-hint` : undefined;
   const errorId = o.error ? `${o.id}-error` : undefined;
   const describedBy = [hintId, o.describedBy, errorId].filter(Boolean).join(' ') || undefined;
+  // A text area has the value and selection an input has, which is all a caller uses.
+  const onInput = (e: Event) => {
+    const el = e.target as HTMLInputElement;
+    o.onInput?.(el.value, el);
+  };
   const input = o.rows
     ? html`<textarea
         id=${o.id}
@@ -53,11 +58,7 @@ export function field(o: FieldOptions): TemplateResult {
         ?disabled=${o.disabled ?? false}
         aria-invalid=${o.error ? 'true' : 'false'}
         aria-describedby=${ifDefined(describedBy)}
-        @input=${(e: Event) => {
-          // A text area has the value and selection an input has, which is all a caller uses.
-          const el = e.target as HTMLInputElement;
-          o.onInput?.(el.value, el);
-        }}
+        @input=${onInput}
       ></textarea>`
     : html`<input
     id=${o.id}
@@ -78,10 +79,7 @@ export function field(o: FieldOptions): TemplateResult {
     ?disabled=${o.disabled ?? false}
     aria-invalid=${o.error ? 'true' : 'false'}
     aria-describedby=${ifDefined(describedBy)}
-    @input=${(e: Event) => {
-      const el = e.target as HTMLInputElement;
-      o.onInput?.(el.value, el);
-    }}
+    @input=${onInput}
   />`;
   return html`<div class="field">
     <label for=${o.id} class=${ifDefined(o.hideLabel ? 'visually-hidden' : undefined)}>${o.label}</label>

@@ -394,6 +394,13 @@ export const shared = css`
       flex: 1;
     }
   }
+  /* Waiting for an answer: a spinner and what for. */
+  .loading {
+    display: flex;
+    align-items: center;
+    gap: 0.6rem;
+    color: var(--hearth-muted);
+  }
   .spinner {
     width: 1rem;
     height: 1rem;

@@ -100,10 +100,6 @@ export class StepAgents extends FormElement {
         font-weight: 550;
       }
       .loading {
-        display: flex;
-        align-items: center;
-        gap: 0.6rem;
-        color: var(--hearth-muted);
         padding: 1rem 0;
       }
       @media (max-width: 420px) {

@@ -136,10 +136,6 @@ export class StepModel extends FormElement {
         gap: 0.75rem;
       }
       .loading {
-        display: flex;
-        align-items: center;
-        gap: 0.6rem;
-        color: var(--hearth-muted);
         padding: 1rem 0;
       }
       .chosen {

@@ -153,10 +153,6 @@ export class StepShares extends FormElement {
         margin: 0;
       }
       .loading {
-        display: flex;
-        align-items: center;
-        gap: 0.6rem;
-        color: var(--hearth-muted);
         padding: 1rem 0;
       }
       .connect {

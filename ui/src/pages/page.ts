@@ -42,12 +42,6 @@ const pageStyles = css`
     gap: 1.25rem;
     min-width: 0;
   }
-  .loading {
-    display: flex;
-    align-items: center;
-    gap: 0.6rem;
-    color: var(--hearth-muted);
-  }
   .problem {
     display: grid;
     gap: 0.75rem;

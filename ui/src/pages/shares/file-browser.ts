@@ -253,10 +253,6 @@ export class ShareBrowser extends ShareSection {
         margin: 0;
       }
       .loading {
-        display: flex;
-        align-items: center;
-        gap: 0.6rem;
-        color: var(--hearth-muted);
         margin: 0;
       }
       @media (max-width: 600px) {
