@@ -62,5 +62,5 @@ export function tinyModelPath(type: SynthType = 'q8_0'): Promise<string> {
  * a document part and a structured answer (its 768-piece vocabulary spends about a token per 1.5 characters).
  */
 export function tinyAgentModelPath(): Promise<string> {
-  return cachedSyntheticModel({ shape: { ...resolveShape('tiny'), context: 4096 } });
+  return cachedSyntheticModel({ shape: 'demo' });
 }

@@ -58,6 +58,8 @@ export interface AgentsOverview {
   agents: AgentView[];
 }
 
+/** Below this the instructions, a document part and a structured answer do not fit together. */
+export const MIN_AGENT_CONTEXT = 2048;
 const OWNER_PAUSE = 'owner';
 const MODEL_PAUSE = 'model';
 const ACTIVITY_KEEP_MS = 365 * 24 * 3600_000;
@@ -343,8 +345,18 @@ export class Agents implements Module {
       nextRun: next ? next.toISOString() : null,
       lastRun: this.runs.last(a.id),
       counts: this.options.queue.counts(a.id),
-      problems: a.enabled ? agentProblems(a, this.sharesNow()) : [],
+      problems: a.enabled ? [...agentProblems(a, this.sharesNow()), ...this.modelProblems()] : [],
     };
+  }
+
+  /** The active model's context must hold an agent's prompt and answer; said before jobs fail on it. */
+  private modelProblems(): string[] {
+    const model = this.options.model;
+    if (model.modelId() === null) return ['No model is active yet: agents wait until one is chosen on the Models page.'];
+    const tokens = model.contextTokens();
+    return tokens < MIN_AGENT_CONTEXT
+      ? [`The active model reads only ${tokens} tokens at a time; agents need at least ${MIN_AGENT_CONTEXT}. Choose a model with a larger context on the Models page.`]
+      : [];
   }
 
   overview(): AgentsOverview {
@@ -400,6 +412,15 @@ export class Agents implements Module {
 
   jobs(filter: { state?: JobState; agent?: string; limit?: number }): Job[] {
     return this.options.queue.list(filter);
+  }
+
+  async setConcurrency(value: unknown): Promise<AgentsOverview> {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 8) {
+      throw new Problem(400, 'Invalid request', 'concurrency is how many background jobs run at once: a whole number from 1 to 8.');
+    }
+    await this.options.config.update((c) => void (c.agentSettings.concurrency = value));
+    this.runner.wake();
+    return this.overview();
   }
 
   retryJob(id: number): Job {

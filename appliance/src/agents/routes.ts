@@ -42,7 +42,8 @@ const idParam = (ctx: Context): number => {
 /** The agents' API (owner only): agents, runs, jobs, library, action items, ask, memory, activity, briefing. */
 export function agentRoutes(agents: Agents): Router {
   const r = new Router();
-  r.use(ownerOnly);
+  // Only on these paths: a bare use() would answer 401 for every unknown /api path, not 404.
+  r.use(['/agents', '/runs', '/jobs', '/library', '/action-items', '/ask', '/memory', '/activity', '/briefing'], ownerOnly);
 
   r.get('/agents', (ctx) => {
     ctx.body = agents.overview();
@@ -53,6 +54,11 @@ export function agentRoutes(agents: Agents): Router {
   });
   r.put('/agents/paused', async (ctx) => {
     ctx.body = await agents.setPaused(bodyObject(ctx).paused);
+  });
+  r.put('/agents/settings', async (ctx) => {
+    const body = bodyObject(ctx);
+    if (body.paused !== undefined) await agents.setPaused(body.paused);
+    ctx.body = body.concurrency !== undefined ? await agents.setConcurrency(body.concurrency) : agents.overview();
   });
   r.get('/agents/:id', (ctx) => {
     ctx.body = agents.view(agents.get(ctx.params.id!));

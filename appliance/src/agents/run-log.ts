@@ -15,6 +15,8 @@ export interface RunView {
   promptTokens: number;
   generatedTokens: number;
   ttftMs: number | null;
+  /** Of durationMs, the time spent in model calls. */
+  modelMs: number;
   durationMs: number | null;
   startedAt: string;
   finishedAt: string | null;
@@ -36,6 +38,7 @@ interface RunRow {
   prompt_tokens: number;
   generated_tokens: number;
   ttft_ms: number | null;
+  model_ms: number;
   duration_ms: number | null;
   started_at: number;
   finished_at: number | null;
@@ -73,6 +76,7 @@ export class RunLog {
       prompt: end.usage.promptTokens,
       generated: end.usage.generatedTokens,
       ttft: end.usage.ttftMs,
+      modelMs: end.usage.modelMs,
       error: end.error ?? null,
       output: end.output === undefined ? null : JSON.stringify(end.output),
       now,
@@ -115,7 +119,7 @@ export class RunLog {
     return {
       insert: st(`INSERT INTO runs (job_id, agent, trigger, input, model, started_at) VALUES (@job, @agent, @trigger, @input, @model, @now)`),
       finish: st(`UPDATE runs SET outcome = @outcome, model = coalesce(@model, model), model_calls = @calls, prompt_tokens = @prompt,
-                  generated_tokens = @generated, ttft_ms = @ttft, duration_ms = @now - started_at, finished_at = @now,
+                  generated_tokens = @generated, ttft_ms = @ttft, model_ms = @modelMs, duration_ms = @now - started_at, finished_at = @now,
                   error = @error, output = @output WHERE id = @id`),
       interrupted: st(`UPDATE runs SET outcome = 'interrupted', error = 'hearthd stopped while this ran', finished_at = @now,
                        duration_ms = @now - started_at WHERE outcome = 'running'`),
@@ -141,6 +145,7 @@ function toView(r: RunRow): RunView {
     promptTokens: r.prompt_tokens,
     generatedTokens: r.generated_tokens,
     ttftMs: r.ttft_ms,
+    modelMs: r.model_ms,
     durationMs: r.duration_ms,
     startedAt: new Date(r.started_at).toISOString(),
     finishedAt: iso(r.finished_at),

@@ -20,6 +20,16 @@ export interface RunContext {
   usage: ModelUsage;
 }
 
+/** A model call other than chat (tokenizer, embeddings), counted into the run's model time. */
+async function timed<T>(usage: ModelUsage, call: () => Promise<T>): Promise<T> {
+  const t0 = performance.now();
+  try {
+    return await call();
+  } finally {
+    usage.modelMs += Math.round(performance.now() - t0);
+  }
+}
+
 /** One agent's work on one job. Must be idempotent: after a crash it runs again and must not do the work twice. */
 export type Pipeline = (ctx: RunContext) => Promise<unknown>;
 
@@ -156,8 +166,8 @@ export class AgentRunner extends EventEmitter {
         addUsage(usage, result);
         return result;
       },
-      embed: (texts) => model.embed(texts, { signal: abort.signal, priority: 'background' }),
-      countTokens: (texts) => model.countTokens(texts, { signal: abort.signal }),
+      embed: (texts) => timed(usage, () => model.embed(texts, { signal: abort.signal, priority: 'background' })),
+      countTokens: (texts) => timed(usage, () => model.countTokens(texts, { signal: abort.signal })),
     };
     let end: RunEnd;
     try {

@@ -24,15 +24,18 @@ export interface ModelUsage {
   generatedTokens: number;
   /** Time to the first token of the first call. */
   ttftMs: number | null;
+  /** Milliseconds spent in model calls (the rest of a run is the pipeline's own cost). */
+  modelMs: number;
 }
 
-export const emptyUsage = (): ModelUsage => ({ calls: 0, promptTokens: 0, generatedTokens: 0, ttftMs: null });
+export const emptyUsage = (): ModelUsage => ({ calls: 0, promptTokens: 0, generatedTokens: 0, ttftMs: null, modelMs: 0 });
 
 export function addUsage(total: ModelUsage, result: ChatResult): void {
   total.calls++;
   total.promptTokens += result.usage.promptTokens;
   total.generatedTokens += result.usage.completionTokens;
   total.ttftMs ??= result.usage.timeToFirstTokenMs;
+  total.modelMs += result.usage.durationMs;
 }
 
 /** A rough token count for budgeting prompts in hearthd, which has no tokenizer: generous, so prompts fit. */

@@ -29,7 +29,7 @@ Commands:
                                      download a catalog model or any https GGUF, with a progress bar
   model add FILE [--id ID] [--name NAME]
                                      import a GGUF file that is already on the box
-  model synth --out FILE [--shape tiny|1b] [--type f32|f16|q8_0]
+  model synth --out FILE [--shape tiny|demo|1b] [--type f32|f16|q8_0]
                                      write a synthetic model (random weights) for offline tries
   token ls | create NAME | revoke NAME
                                      bearer tokens for the OpenAI-compatible API at /v1

@@ -52,7 +52,7 @@ export async function modelCommand(verb: string | undefined, arg: string | undef
     }
     case 'synth': {
       const out = c.options.out;
-      if (!out) throw new CliError('Give the file to write: hearth model synth --out file.gguf [--shape tiny|1b] [--type f32|f16|q8_0]');
+      if (!out) throw new CliError('Give the file to write: hearth model synth --out file.gguf [--shape tiny|demo|1b] [--type f32|f16|q8_0]');
       const shape = (c.options.shape ?? 'tiny') as SynthShapeName;
       const type = (c.options.type ?? 'q8_0') as SynthType;
       if (!(shape in SYNTH_SHAPES)) throw new CliError(`--shape is one of ${Object.keys(SYNTH_SHAPES).join(', ')}`);

@@ -60,6 +60,7 @@ export const migrations: StoreMigration[] = [
           prompt_tokens INTEGER NOT NULL DEFAULT 0,
           generated_tokens INTEGER NOT NULL DEFAULT 0,
           ttft_ms INTEGER,
+          model_ms INTEGER NOT NULL DEFAULT 0,
           duration_ms INTEGER,
           started_at INTEGER NOT NULL,
           finished_at INTEGER,

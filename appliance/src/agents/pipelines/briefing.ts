@@ -49,8 +49,8 @@ export function briefingPipeline(deps: BriefingDeps) {
     const existing = deps.outputs.get(agent.id, key);
     if (existing) return { briefingId: existing.id, already: true };
 
-    const slot = (ctx.job.input as { slot?: string } | null)?.slot;
-    const to = slot ? Date.parse(slot) : (deps.now ?? Date.now)();
+    // The day up to now, not up to the slot: a briefing caught up at 10:00 tells what arrived until 10:00.
+    const to = (deps.now ?? Date.now)();
     const from = to - DAY;
     const arrivedDocs = deps.library.createdSince(from).filter((d) => Date.parse(d.createdAt) < to);
     const arrived = arrivedDocs.slice(0, LIST).map((d) => `${d.title} (${d.share}/${d.path})`);

@@ -82,7 +82,7 @@ export const syntheticModelSchema = z.object({
   ...common,
   source: z.literal('synthetic'),
   /** Generated on the box by the synthetic GGUF writer; nothing is downloaded. */
-  synthetic: z.object({ shape: z.enum(['tiny', '1b']), type: z.enum(['f32', 'f16', 'q8_0']) }),
+  synthetic: z.object({ shape: z.enum(['tiny', 'demo', '1b']), type: z.enum(['f32', 'f16', 'q8_0']) }),
   files: z.array(modelFileSchema).max(0),
 });
 

@@ -28,6 +28,8 @@ export interface SynthShape {
 export const SYNTH_SHAPES = {
   /** Loads and generates in milliseconds; for tests. */
   tiny: { embedding: 128, layers: 2, heads: 4, kvHeads: 2, feedForward: 256, vocab: 768, context: 1024 },
+  /** The tiny model with a 4096-token context: the catalog's demo, with room for the agents' prompts. */
+  demo: { embedding: 128, layers: 2, heads: 4, kvHeads: 2, feedForward: 256, vocab: 768, context: 4096 },
   /** TinyLlama 1.1B's shape: about 1.17 GB at Q8_0; for benchmarks. */
   '1b': { embedding: 2048, layers: 22, heads: 32, kvHeads: 4, feedForward: 5632, vocab: 32000, context: 2048 },
 } as const satisfies Record<string, SynthShape>;
