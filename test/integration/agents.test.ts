@@ -235,6 +235,10 @@ test('search, ask, action items, memory and the activity log', async () => {
   const search = await owner.get('/api/library/search?q=tulips');
   assert.equal(search.status, 200);
   assert.ok(search.body.hits.some((h: { document: Doc }) => h.document.path.startsWith('plan')), JSON.stringify(search.body));
+  // No word matches, but the model embedded the library: the nearest passages by meaning come back.
+  const semantic = await owner.get('/api/library/search?q=zyzzyva');
+  assert.equal(semantic.status, 200);
+  assert.ok(semantic.body.hits.length > 0 && semantic.body.hits.every((h: { via: string }) => h.via === 'semantic'), JSON.stringify(semantic.body));
   for (const q of ['"', 'AND', 'NEAR(', '*', '-x']) assert.equal((await owner.get(`/api/library/search?q=${encodeURIComponent(q)}`)).status, 200, q);
   assert.equal((await owner.get('/api/library/search')).status, 400);
 

@@ -11,9 +11,10 @@ import { PathGuard } from '../shares/path-guard.js';
 import { Problem } from '../http/problem.js';
 import { ActivityLog } from '../activity/activity-log.js';
 import { AgentOutputs } from './agent-outputs.js';
+import { sharedExtractor } from './extract/extractor.js';
 import { agentProblems, builtInAgents, describeAgent, newCustomAgent, patchAgent } from './agent-registry.js';
 import { JobTransitionError, type Job, type JobQueue, type JobState } from './job-queue.js';
-import { Library } from './library/library.js';
+import { Library, type SearchHit } from './library/library.js';
 import { askFiles } from './library/ask.js';
 import { AgentMemory } from './memory/agent-memory.js';
 import { briefingPipeline } from './pipelines/briefing.js';
@@ -153,6 +154,7 @@ export class Agents implements Module {
     this.schedules.stop();
     await this.folders.close();
     await this.runner.stop();
+    await sharedExtractor.close();
   }
 
   agents(): readonly AgentConfig[] {
@@ -438,6 +440,32 @@ export class Agents implements Module {
     if (typeof question !== 'string' || question.trim().length === 0) throw new Problem(400, 'Invalid request', 'Ask a question, e.g. "When is the tax return due?"');
     if (question.length > 2000) throw new Problem(400, 'Invalid request', 'The question is too long (at most 2000 characters).');
     return askFiles(question.trim(), { library: this.library, model: this.options.model }, { signal });
+  }
+
+  /**
+   * Library search: full-text hits first, then documents close in meaning when the active model
+   * embedded the library (it finds "invoice" for "bill"); a failed embedding leaves the text hits.
+   */
+  async search(query: string, limit: number, signal?: AbortSignal): Promise<SearchHit[]> {
+    const hits = this.library.search(query, { limit });
+    const modelId = this.options.model.modelId();
+    if (!modelId || hits.length >= limit || !this.library.hasEmbeddings(modelId)) return hits;
+    try {
+      const [vector] = (await this.options.model.embed([query], { priority: 'interactive', signal })) ?? [];
+      if (!vector?.length) return hits;
+      const seen = new Set(hits.map((h) => h.document.id));
+      for (const h of this.library.semanticSearch(vector, modelId, { limit })) {
+        if (hits.length >= limit) break;
+        if (!seen.has(h.document.id)) {
+          seen.add(h.document.id);
+          hits.push(h);
+        }
+      }
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      this.log.warn(`semantic search left out: ${(err as Error).message}`);
+    }
+    return hits;
   }
 
   latestBriefing() {

@@ -101,10 +101,10 @@ export function agentRoutes(agents: Agents): Router {
       ctx.body = agents.library.list({ limit, offset: intParam(ctx, 'offset', 0, 0, Number.MAX_SAFE_INTEGER)! });
     }
   });
-  r.get('/library/search', (ctx) => {
+  r.get('/library/search', async (ctx) => {
     const q = text(ctx, 'q');
     if (!q) throw new Problem(400, 'Invalid request', 'Give something to search for: ?q=words');
-    ctx.body = { hits: agents.library.search(q, { limit: intParam(ctx, 'limit', 20, 1, 100)! }) };
+    ctx.body = { hits: await agents.search(q, intParam(ctx, 'limit', 20, 1, 100)!) };
   });
   r.get('/library/:id', (ctx) => {
     const doc = agents.library.get(idParam(ctx));

@@ -114,10 +114,10 @@ export function controlRoutes(deps: { auth: Auth; device: Device; setup: SetupWi
     const limit = Math.min(500, Math.max(1, Number(ctx.query.limit) || 100));
     ctx.body = deps.agents.library.list({ limit });
   });
-  r.post('/library/search', (ctx) => {
+  r.post('/library/search', async (ctx) => {
     const q = bodyObject(ctx).query;
     if (typeof q !== 'string' || q.trim() === '') throw badRequest('Give something to search for.', { field: 'query' });
-    ctx.body = { hits: deps.agents.library.search(q, { limit: 20 }) };
+    ctx.body = { hits: await deps.agents.search(q, 20) };
   });
   r.post('/ask', async (ctx) => {
     ctx.body = await deps.agents.ask(bodyObject(ctx).question);

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import type { AgentConfig } from '../../config/schema.js';
 import type { PathGuard } from '../../shares/path-guard.js';
 import { PathRefusedError } from '../../shares/path-guard.js';
-import { extractText, formatOf } from '../extract/extract.js';
+import { ExtractError, formatOf, type ExtractedText } from '../extract/extract.js';
+import { sharedExtractor } from '../extract/extractor.js';
 import { chunkText } from '../extract/chunk.js';
 import type { Library } from '../library/library.js';
 import type { AgentMemory } from '../memory/agent-memory.js';
@@ -201,7 +202,16 @@ export async function readDocument(guard: PathGuard, input: FileJobInput): Promi
   }
   const name = input.path.split('/').pop() ?? input.path;
   const format = formatOf(name);
-  const extracted = bytes ? await extractText(name, bytes) : { format, text: null, truncated: false, warning: 'too large to read' };
+  let extracted: ExtractedText = { format, text: null, truncated: false, warning: 'too large to read' };
+  if (bytes) {
+    try {
+      extracted = await sharedExtractor.extract(name, bytes);
+    } catch (err) {
+      // A damaged or hostile file: filed by its metadata with the reason shown; reading it again would fail again.
+      if (!(err instanceof ExtractError)) throw err;
+      extracted = { format, text: null, truncated: false, warning: err.message };
+    }
+  }
   return { name, format, text: extracted.text?.trim() ?? '', size, mtime, extracted };
 }
 
