@@ -192,3 +192,30 @@ test('a database from a newer Hearth is refused with a clear message and left un
   assert.equal(after.pragma('user_version', { simple: true }), migrations.length + 5);
   after.close();
 });
+
+test('paused agents are skipped in order; release hands a job back untried; retry and abandon', (t) => {
+  const { queue, clock } = setup(t, { maxAttempts: 1 });
+  const a = queue.enqueue('librarian', 'folder', {}, 'a').job;
+  const b = queue.enqueue('briefing', 'schedule', {}, 'b').job;
+  assert.equal(queue.claim(['librarian'])?.id, b.id, 'the paused agent waits; the other runs');
+  assert.equal(queue.claim(['librarian']), null);
+  assert.equal(queue.nextDueAt(['librarian']), null);
+  assert.equal(queue.nextDueAt(), a.nextAttemptAt);
+  const claimed = queue.claim()!;
+  assert.equal(claimed.id, a.id);
+  const released = queue.release(a.id);
+  assert.equal(released.state, 'queued');
+  assert.equal(released.attempts, 0, 'a hand-back is not an attempt');
+  queue.claim();
+  const dead = queue.fail(a.id, new Error('boom'));
+  assert.equal(dead.state, 'dead');
+  assert.throws(() => queue.retry(b.id), JobTransitionError, 'only failed or dead jobs are retried');
+  clock.advance(10);
+  const again = queue.retry(a.id);
+  assert.equal(again.state, 'queued');
+  assert.equal(again.attempts, 0);
+  queue.enqueue('custom-x', 'folder', {}, 'c');
+  assert.equal(queue.abandon('custom-x', 'the agent was removed'), 1);
+  assert.equal(queue.list({ agent: 'custom-x' })[0]!.state, 'dead');
+  assert.equal(queue.list({ agent: 'custom-x' })[0]!.lastError, 'the agent was removed');
+});

@@ -398,7 +398,8 @@ export class Agents implements Module {
     await this.options.config.update((c) => {
       c.agents = c.agents.filter((x) => x.id !== id);
     });
-    this.activity.add('agent.removed', `Agent “${a.name}” removed; what it filed stays in the library.`, { agent: id });
+    const dropped = this.options.queue.abandon(id, `the agent "${a.name}" was removed`);
+    this.activity.add('agent.removed', `Agent “${a.name}” removed; what it filed stays in the library${dropped ? `; ${dropped} waiting job${dropped === 1 ? '' : 's'} dropped` : ''}.`, { agent: id, data: { dropped } });
     await this.sync();
   }
 

@@ -122,6 +122,11 @@ export class JobQueue {
     });
   }
 
+  /** An agent was removed: its waiting jobs will never run; they are kept as dead, with the reason, not left queued. */
+  abandon(agent: string, reason: string): number {
+    return this.store.transaction(() => this.s.abandon.run({ agent, now: this.now(), error: reason }).changes);
+  }
+
   /** The owner asks a dead or failed job to run again now, with its attempts counted afresh. */
   retry(id: number): Job {
     return this.store.transaction(() => {
@@ -206,6 +211,8 @@ export class JobQueue {
       nextAt: st(`SELECT min(next_attempt_at) AS at FROM jobs WHERE state IN ('queued', 'failed')
                   AND agent NOT IN (SELECT value FROM json_each(@skip))`),
       release: st(`UPDATE jobs SET state = 'queued', attempts = max(0, attempts - 1), next_attempt_at = @now, started_at = NULL, updated_at = @now WHERE id = @id`),
+      abandon: st(`UPDATE jobs SET state = 'dead', last_error = @error, finished_at = @now, updated_at = @now
+                    WHERE agent = @agent AND state IN ('queued', 'failed')`),
       again: st(`UPDATE jobs SET state = 'queued', attempts = 0, next_attempt_at = @now, finished_at = NULL, updated_at = @now WHERE id = @id`),
       start: st(`UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = @now, finished_at = NULL, updated_at = @now WHERE id = @id`),
       done: st(`UPDATE jobs SET state = 'done', finished_at = @now, updated_at = @now WHERE id = @id`),
