@@ -1,6 +1,6 @@
 // What every part of `make bench` shares: the figures it collects, progress lines, /proc readings.
 import { execFileSync, type ChildProcess } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 
 export interface Figure {
   name: string;
@@ -68,6 +68,42 @@ export function procStat(pid: number): ProcReading {
     rssFileBytes: num('RssFile') * 1024,
     ctxSwitches: num('voluntary_ctxt_switches') + num('nonvoluntary_ctxt_switches'),
   };
+}
+
+/** `pid`'s child processes (hearthd's model worker, for one), from /proc/<pid>/task/<tid>/children. */
+export function childPids(pid: number): number[] {
+  const pids: number[] = [];
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      pids.push(...readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean).map(Number));
+    } catch {
+      /* the thread ended meanwhile */
+    }
+  }
+  return pids;
+}
+
+/**
+ * Context switches of every thread of `pid` (procStat's ctxSwitches counts the main thread only:
+ * /proc/<pid>/status reports the thread group leader's).
+ */
+export function threadCtxSwitches(pid: number): number {
+  let total = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
+      total += Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0) + Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+    } catch {
+      /* the thread ended meanwhile */
+    }
+  }
+  return total;
+}
+
+/** The p-th percentile (nearest rank) of `values`. */
+export function percentile(values: number[], p: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
 }
 
 export function median(values: number[]): number {

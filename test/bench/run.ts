@@ -1,16 +1,19 @@
 // make bench: hearthd's idle cost, start-up time and the wizard's first-load weight; with the 1.1B-shape
 // synthetic model, prompt and decode speed through the full path against node-llama-cpp alone,
 // concurrent streams, worker memory, download rate, and the memory-bandwidth bound for decode; SMB write
-// throughput against cp and the time from an SMB upload to hearthd knowing of the file.
+// throughput against cp and the time from an SMB upload to hearthd knowing of the file; the agents'
+// pipeline cost per document, the time from a file's last write to its job starting, and hearthd's
+// cost with 2,000 jobs queued (about 10 minutes: 1,000 documents go through the demo model).
 // Prints a table and writes bench-results.json. Measures only; asserts nothing. Progress goes to stderr.
 //
-// HEARTH_BENCH_IDLE_SECONDS (default 60) sets the idle window; HEARTH_BENCH_ONLY=system,smb,bandwidth,download,models
+// HEARTH_BENCH_IDLE_SECONDS (default 60) sets the idle window; HEARTH_BENCH_ONLY=system,smb,agents,bandwidth,download,models
 // runs only the named parts (for working on one of them; the results file then holds only those).
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../helpers/daemon.js';
 import { cachedSyntheticModel } from '../helpers/synth-model.js';
+import { agentFigures } from './agents.js';
 import { measureBandwidth, type Bandwidth } from './bandwidth.js';
 import { downloadRate } from './download.js';
 import { Figures, loadAverage, progress } from './figures.js';
@@ -19,7 +22,7 @@ import { smbFigures } from './smb.js';
 import { idleCost, startupTime, wizardWeight } from './system.js';
 
 const IDLE_SECONDS = Number(process.env.HEARTH_BENCH_IDLE_SECONDS ?? 60);
-const PARTS = ['system', 'smb', 'bandwidth', 'download', 'models'] as const;
+const PARTS = ['system', 'smb', 'agents', 'bandwidth', 'download', 'models'] as const;
 const only = process.env.HEARTH_BENCH_ONLY?.split(',').map((s) => s.trim());
 const wanted = (part: (typeof PARTS)[number]) => !only || only.includes(part);
 
@@ -34,6 +37,7 @@ if (wanted('system')) {
   await idleCost(figures, IDLE_SECONDS);
 }
 if (wanted('smb')) await smbFigures(figures);
+if (wanted('agents')) await agentFigures(figures);
 
 let modelPath: string | null = null;
 if (wanted('download') || wanted('models')) {
