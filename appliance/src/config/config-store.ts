@@ -3,7 +3,7 @@ import { readFile, rename, mkdir } from 'node:fs/promises';
 import { randomUUID, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Low, type Adapter } from 'lowdb';
-import { configSchema, CONFIG_VERSION, type Config } from './schema.js';
+import { configSchema, CONFIG_VERSION, telemetrySchema, type Config } from './schema.js';
 import { migrate, ConfigTooNewError } from './migrations.js';
 import { writeFileAtomic, removeStaleTemps } from './atomic-file.js';
 import type { Logger } from '../log.js';
@@ -38,7 +38,7 @@ export function freshConfig(now = new Date()): Config {
     smb: { username: '', passwordSetAt: null },
     agents: [],
     agentSettings: { paused: false, concurrency: 1 },
-    telemetry: {},
+    telemetry: telemetrySchema.parse({}),
   };
 }
 

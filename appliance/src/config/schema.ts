@@ -124,6 +124,33 @@ export const agentSettingsSchema = z.object({
   concurrency: z.number().int().min(1).max(8).default(1),
 });
 
+const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/);
+
+export const DEVICE_PROFILES = ['generic', 'rtx-spark'] as const;
+
+export const telemetrySchema = z
+  .object({
+    /** Seconds between samples (1 to 60). */
+    intervalSeconds: z.number().int().min(1).max(60).default(1),
+    /** For the power estimate where no sensor exists, and the default thermal thresholds. */
+    profile: z.enum(DEVICE_PROFILES).default('generic'),
+    /** The owner's electricity price; off-peak hours at another price, optionally. */
+    tariff: z
+      .object({
+        currency: z.string().min(1).max(8).default('EUR'),
+        pricePerKwh: z.number().min(0).max(100).default(0.3),
+        offPeak: z.object({ start: clock, end: clock, pricePerKwh: z.number().min(0).max(100) }).nullable().default(null),
+      })
+      .default({ currency: 'EUR', pricePerKwh: 0.3, offPeak: null }),
+    /** °C; null uses the profile's defaults. */
+    thresholds: z.object({ warnC: z.number().min(30).max(120), throttleC: z.number().min(30).max(120), criticalC: z.number().min(30).max(130) }).nullable().default(null),
+    /** Heavy background work (a large backlog) held to this window; null: any time. */
+    quietHours: z.object({ start: clock, end: clock, backlog: z.number().int().min(1).max(100000).default(20) }).nullable().default(null),
+    /** Where alerts go besides the UI: a webhook (JSON POST) and/or an ntfy topic URL the owner gives. */
+    alerts: z.object({ webhookUrl: z.string().url().nullable().default(null), ntfyUrl: z.string().url().nullable().default(null) }).default({ webhookUrl: null, ntfyUrl: null }),
+  })
+  .passthrough();
+
 export const configSchema = z.object({
   version: z.literal(CONFIG_VERSION),
   device: z.object({
@@ -152,8 +179,7 @@ export const configSchema = z.object({
   smb: smbSchema,
   agents: z.array(agentSchema),
   agentSettings: agentSettingsSchema.default({ paused: false, concurrency: 1 }),
-  // A place for the telemetry module; its issue fills it.
-  telemetry: z.object({}).passthrough(),
+  telemetry: telemetrySchema.prefault({}),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -168,3 +194,5 @@ export type AgentConfig = z.infer<typeof agentSchema>;
 export type AgentKind = (typeof AGENT_KINDS)[number];
 export type AgentTrigger = z.infer<typeof agentTriggerSchema>;
 export type AgentSettings = z.infer<typeof agentSettingsSchema>;
+export type TelemetrySettings = z.infer<typeof telemetrySchema>;
+export type DeviceProfile = (typeof DEVICE_PROFILES)[number];
