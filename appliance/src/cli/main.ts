@@ -10,6 +10,7 @@ import { readSecret } from './read-secret.js';
 import { modelCommand, tokenCommand } from './model-commands.js';
 import { shareCommand, smbPasswordCommand } from './share-commands.js';
 import { agentCommand, askCommand, libraryCommand } from './agent-commands.js';
+import { energyCommand, telemetryCommand } from './telemetry-commands.js';
 
 const USAGE = `Usage: hearth <command> [options]
 
@@ -45,6 +46,8 @@ Commands:
   library ls                         the documents the agents filed
   library search WORDS               full-text search of the library
   ask QUESTION                       a question answered from your files, with its sources
+  telemetry                          the current readings (load, memory, temperatures, power) with their sources
+  energy                             energy and cost today, this week and month, and per agent
 
 Options:
   --json                             machine-readable output
@@ -130,6 +133,10 @@ async function main(argv: string[]): Promise<number> {
     return agentCommand(positionals[1], positionals[2], ctx);
   }
   if (positionals.length > 1) throw new CliError(`Unexpected argument "${positionals[1]}". See \`hearth help\`.`);
+  if (command === 'telemetry' || command === 'energy') {
+    const ctx = { dataDir: flags.dataDir, print: (v: unknown, h: string) => print(flags, v, h) };
+    return command === 'telemetry' ? telemetryCommand(ctx) : energyCommand(ctx);
+  }
 
   switch (command) {
     case 'serve': {

@@ -5,6 +5,7 @@ import type { SetupWizard } from '../setup/setup-wizard.js';
 import type { ModelManager } from '../models/models.js';
 import type { ShareManager } from '../shares/shares.js';
 import type { Agents } from '../agents/agents.js';
+import { noSampleYet, telemetryNow, type TelemetryControlDeps } from '../telemetry/routes.js';
 import { bodyObject } from '../http/middleware.js';
 import { badRequest, Problem } from '../http/problem.js';
 import { VERSION } from '../version.js';
@@ -24,7 +25,7 @@ export interface StatusView {
 }
 
 /** What the CLI may do on the box: read status and the setup code, set up headless, reset the password. */
-export function controlRoutes(deps: { auth: Auth; device: Device; setup: SetupWizard; models: ModelManager; shares: ShareManager; agents: Agents; status: () => StatusView }): Router {
+export function controlRoutes(deps: { auth: Auth; device: Device; setup: SetupWizard; models: ModelManager; shares: ShareManager; agents: Agents; telemetry?: TelemetryControlDeps; status: () => StatusView }): Router {
   const r = new Router();
   r.get('/status', (ctx) => {
     ctx.body = deps.status();
@@ -121,6 +122,18 @@ export function controlRoutes(deps: { auth: Auth; device: Device; setup: SetupWi
   });
   r.post('/ask', async (ctx) => {
     ctx.body = await deps.agents.ask(bodyObject(ctx).question);
+  });
+  const telemetry = (): TelemetryControlDeps => {
+    if (!deps.telemetry) throw new Problem(503, 'Unavailable', 'Telemetry is not running in this hearthd.');
+    return deps.telemetry;
+  };
+  r.get('/telemetry', (ctx) => {
+    const now = telemetryNow(telemetry());
+    if (!now) throw noSampleYet();
+    ctx.body = now;
+  });
+  r.get('/energy', (ctx) => {
+    ctx.body = telemetry().energy.report();
   });
   r.get('/version', (ctx) => {
     ctx.body = { version: VERSION };

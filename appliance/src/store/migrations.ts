@@ -193,6 +193,55 @@ export const migrations: StoreMigration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    description: 'telemetry history (per-minute and per-hour min/avg/max by metric id) and energy per minute and per hour',
+    up(db) {
+      db.exec(`
+        -- Metric names once; history rows carry the small integer id. Values are stored as round(value * scale).
+        CREATE TABLE telemetry_metrics (
+          id INTEGER PRIMARY KEY,
+          name TEXT NOT NULL UNIQUE,
+          unit TEXT NOT NULL,
+          scale REAL NOT NULL CHECK (scale > 0),
+          label TEXT NOT NULL
+        );
+        -- t: minutes since the epoch (UTC); n: samples in the minute. Kept for 366 days, then rolled into hours.
+        CREATE TABLE telemetry_minute (
+          metric INTEGER NOT NULL,
+          t INTEGER NOT NULL,
+          n INTEGER NOT NULL,
+          min INTEGER NOT NULL,
+          avg INTEGER NOT NULL,
+          max INTEGER NOT NULL,
+          PRIMARY KEY (metric, t)
+        ) WITHOUT ROWID;
+        -- t: hours since the epoch.
+        CREATE TABLE telemetry_hour (
+          metric INTEGER NOT NULL,
+          t INTEGER NOT NULL,
+          n INTEGER NOT NULL,
+          min INTEGER NOT NULL,
+          avg INTEGER NOT NULL,
+          max INTEGER NOT NULL,
+          PRIMARY KEY (metric, t)
+        ) WITHOUT ROWID;
+        -- System energy in millijoules per minute (t as above): est_mj of it from estimated power, covered_ms the time with readings.
+        CREATE TABLE telemetry_energy (
+          t INTEGER PRIMARY KEY,
+          mj INTEGER NOT NULL,
+          est_mj INTEGER NOT NULL,
+          covered_ms INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE telemetry_energy_hour (
+          t INTEGER PRIMARY KEY,
+          mj INTEGER NOT NULL,
+          est_mj INTEGER NOT NULL,
+          covered_ms INTEGER NOT NULL
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
 ];
 
 export class DatabaseTooNewError extends Error {
