@@ -44,6 +44,8 @@ export interface HearthOptions {
   smb?: { mode?: SmbMode; port?: number; programDir?: string };
   /** How long a file must be still before agents read it (ms). */
   agents?: { settleMs?: number };
+  /** Fixture /sys and /proc trees for the sensors (tests). */
+  telemetry?: { sysRoot?: string; procRoot?: string };
 }
 
 export const DEFAULT_UI_ROOT = fileURLToPath(new URL('../../ui/dist', import.meta.url));
@@ -60,6 +62,7 @@ export class Hearth {
   readonly models: ModelManager;
   readonly shares: ShareManager;
   readonly agents: Agents;
+  readonly telemetry: Telemetry;
   readonly http: HttpServer;
   readonly control: ControlSocket;
   readonly discovery: Discovery | null;
@@ -103,21 +106,30 @@ export class Hearth {
       health: () => this.healthLine(),
       settleMs: options.agents?.settleMs,
     }));
-    const telemetry = new Telemetry();
+    const telemetry = (this.telemetry = new Telemetry({
+      config: this.config,
+      store: this.store,
+      models,
+      agents,
+      queue: this.jobs,
+      log: log.child('telemetry'),
+      sysRoot: options.telemetry?.sysRoot,
+      procRoot: options.telemetry?.procRoot,
+    }));
     this.http = new HttpServer({
       host: options.host,
       port: options.port,
       uiRoot: options.uiRoot ?? DEFAULT_UI_ROOT,
       log: log.child('http'),
       identify: (ctx: Context) => this.auth.sessionUser(sessionToken(ctx)),
-      routers: [this.device.routes(), this.setup.routes(), authRoutes(this.auth), models.routes(), shares.routes(), agents.routes()],
-      rootRouters: [models.openAiRouter(), models.ollamaRouter()],
+      routers: [this.device.routes(), this.setup.routes(), authRoutes(this.auth), models.routes(), shares.routes(), agents.routes(), ...telemetry.routes()],
+      rootRouters: [models.openAiRouter(), models.ollamaRouter(), telemetry.metrics()],
       // The shares file browser reads raw upload bodies itself, so it mounts before the JSON-only rule.
       rawBodyRouters: [shareFileRoutes({ resolveShare: (name) => shares.resolveShare(name), onChange: (share) => shares.usage.changed(share) })],
     });
     this.control = new ControlSocket(
       join(dataDir, 'hearthd.sock'),
-      controlRoutes({ auth: this.auth, device: this.device, setup: this.setup, models, shares, agents, status: () => this.status() }),
+      controlRoutes({ auth: this.auth, device: this.device, setup: this.setup, models, shares, agents, telemetry: telemetry.api, status: () => this.status() }),
       log.child('control'),
     );
     this.discovery =

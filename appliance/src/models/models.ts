@@ -227,10 +227,28 @@ export class ModelManager implements Module {
       type: 'load',
       modelPath: join(this.dir, model.file),
       contextSize: Math.min(contextSize, allowed),
-      // Until measured, one thread and one stream: the safe choice on small CPUs.
-      threads: measured?.threads ?? 1,
+      // Until measured, one thread and one stream: the safe choice on small CPUs. The thermal governor may cap it.
+      threads: Math.min(measured?.threads ?? 1, this.threadLimit ?? Infinity),
       sequences: measured?.parallel ?? 1,
     };
+  }
+
+  private threadLimit: number | null = null;
+
+  /**
+   * The thermal governor's cap on inference threads (null lifts it). llama.cpp fixes threads when the
+   * context is made, so a loaded model is reloaded with the new count once no request is running.
+   */
+  setThreadLimit(limit: number | null): void {
+    if (limit === this.threadLimit) return;
+    this.threadLimit = limit;
+    this.options.log.info(limit === null ? 'inference threads back to normal' : `inference threads limited to ${limit}`);
+    void this.scheduler
+      .whenIdle(async () => {
+        const want = this.loadRequest();
+        if (want && this.worker.loaded && want.threads !== this.worker.loaded.threads) await this.worker.load(want);
+      })
+      .catch((err: Error) => this.options.log.warn(`could not change inference threads: ${err.message}`));
   }
 
   /** First load on this machine: measure threads and parallel streams, remember, reload if it changes anything. */
