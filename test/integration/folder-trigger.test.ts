@@ -29,7 +29,7 @@ interface Seen extends SettledFile {
   at: number;
 }
 
-async function setup(t: { after: (fn: () => Promise<void>) => void }, options: { watcher?: boolean; settleMs?: number } = {}) {
+async function setup(t: { after: (fn: () => Promise<void>) => void }, options: { watcher?: boolean; settleMs?: number; maxWaitMs?: number } = {}) {
   const base = await realpath(await mkdtemp(join(tmpdir(), 'hearth-folder-trigger-')));
   const root = join(base, 'Inbox');
   await mkdir(root);
@@ -43,7 +43,7 @@ async function setup(t: { after: (fn: () => Promise<void>) => void }, options: {
   let trigger: FolderTrigger | null = null;
   // A trigger as hearthd makes one: watching the share, fed by a real ShareWatcher.
   const start = async (withWatcher = options.watcher ?? true): Promise<FolderTrigger> => {
-    trigger = new FolderTrigger({ store, log, settleMs: options.settleMs ?? SETTLE_MS });
+    trigger = new FolderTrigger({ store, log, settleMs: options.settleMs ?? SETTLE_MS, maxWaitMs: options.maxWaitMs });
     trigger.watch('Inbox', root);
     trigger.on('file', (f: SettledFile) => events.push({ ...f, at: Date.now() }));
     trigger.on('removed', (r: { share: string; path: string }) => removed.push(r));
@@ -186,6 +186,23 @@ test('a file reopened for each append every 200 ms for 3 s: one event after the 
   assert.equal(events.length, 1, 'one event for the whole write');
   assert.ok(events[0]!.at >= lastWrite, 'not before the writer was done');
   assert.equal(events[0]!.sha256, sha(await readFile(path)));
+});
+
+test('a file held open for writing past maxWaitMs is acted on anyway, with a warning', async (t) => {
+  const { root, events, children, start } = await setup(t, { maxWaitMs: 1500 });
+  await start();
+  const path = join(root, 'held.log');
+  await writeFile(path, 'first lines');
+  const holder = await child(children, HOLD_OPEN('a'), path);
+  const since = Date.now();
+  const before = warnings.length;
+  await waitFor('the event', () => events.length > 0, 10_000);
+  assert.ok(Date.now() - since >= 1000, 'it waited while the file was open');
+  assert.equal(await openForWrite(path), true, 'still open when it was acted on');
+  assert.equal(events[0]!.sha256, sha('first lines'));
+  assert.match(warnings.slice(before).join('\n'), /held\.log.*kept changing or stayed open/);
+  holder.stdin!.end();
+  await exited(holder);
 });
 
 test('lock files, partial downloads, desktop metadata, hidden files and symlinks give no event', async (t) => {

@@ -246,7 +246,8 @@ export class FolderTrigger extends EventEmitter {
       return;
     }
     const entry: Pending = p ?? { key, share, path, phase: 'settling', dueAt: 0, firstAt: now, size: null, mtimeMs: null, eventWall, dirty: false, onDone: null };
-    entry.dueAt = now + this.settleMs;
+    // A file written without pause is still looked at once maxWaitMs is up.
+    entry.dueAt = Math.min(now + this.settleMs, entry.firstAt + this.maxWaitMs);
     entry.size = size;
     entry.mtimeMs = mtimeMs;
     entry.eventWall = eventWall;
@@ -386,7 +387,7 @@ export class FolderTrigger extends EventEmitter {
     if (!after?.isFile()) return this.finish(p);
     if (this.closed) return this.finish(p);
     const changed = after.size !== read.stats.size || after.mtimeMs !== read.stats.mtimeMs || after.ino !== read.stats.ino || read.bytes !== read.stats.size;
-    if (p.dirty || changed) return this.resettle(p, after);
+    if ((p.dirty || changed) && !this.overdue(p)) return this.resettle(p, after);
     await this.settled(p, root, read.stats, read.sha256);
     this.finish(p);
   }
