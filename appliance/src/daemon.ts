@@ -32,6 +32,13 @@ export function daemonSettings(env: NodeJS.ProcessEnv, dev: boolean): DaemonSett
 
 const STOP_DEADLINE_MS = 5_000;
 
+/** HEARTH_TELEMETRY_SAMPLING=off: no sensor reads at all (to measure what sampling costs; the box then shows no readings). */
+function sampling(text: string | undefined): boolean {
+  if (text === undefined || text === '' || text === 'on') return true;
+  if (text === 'off') return false;
+  throw new Error(`HEARTH_TELEMETRY_SAMPLING must be on or off, not "${text}"`);
+}
+
 /** HEARTH_AGENT_SETTLE_MS: how long a file must be still before agents read it (tests shorten it). */
 function settleMs(text: string | undefined): number | undefined {
   if (text === undefined || text === '') return undefined;
@@ -52,6 +59,7 @@ export async function runDaemon(settings: DaemonSettings): Promise<void> {
     allowLoopbackHttp: process.env.HEARTH_ALLOW_LOOPBACK_HTTP === '1',
     smb: settings.smb,
     agents: { settleMs: settleMs(process.env.HEARTH_AGENT_SETTLE_MS) },
+    telemetry: { sampling: sampling(process.env.HEARTH_TELEMETRY_SAMPLING) },
   });
   try {
     await hearth.start();

@@ -45,7 +45,7 @@ export interface HearthOptions {
   /** How long a file must be still before agents read it (ms). */
   agents?: { settleMs?: number };
   /** Fixture /sys and /proc trees for the sensors (tests). */
-  telemetry?: { sysRoot?: string; procRoot?: string };
+  telemetry?: { sysRoot?: string; procRoot?: string; sampling?: boolean };
 }
 
 export const DEFAULT_UI_ROOT = fileURLToPath(new URL('../../ui/dist', import.meta.url));
@@ -115,6 +115,7 @@ export class Hearth {
       log: log.child('telemetry'),
       sysRoot: options.telemetry?.sysRoot,
       procRoot: options.telemetry?.procRoot,
+      sampling: options.telemetry?.sampling,
     }));
     this.http = new HttpServer({
       host: options.host,

@@ -76,7 +76,7 @@ before(async () => {
   }
   work = await tempDataDir('hearth-agents-files-');
   smbPort = await freePort();
-  d = await startDaemon({ smbPort, env: { HEARTH_AGENT_SETTLE_MS: '300' } });
+  d = await startDaemon({ smbPort, env: { HEARTH_AGENT_SETTLE_MS: '800' } });
   await controlRequest(d.socketPath, 'POST', '/setup', { owner: 'alice', password: PASSWORD, name: 'Lab' });
   assert.equal((await controlRequest(d.socketPath, 'POST', '/models/add', { path: await tinyAgentModelPath(), id: 'tiny' })).status, 200);
   assert.equal((await controlRequest(d.socketPath, 'POST', '/models/use', { id: 'tiny' })).status, 200);

@@ -62,6 +62,7 @@ export interface AgentsOverview {
 /** Below this the instructions, a document part and a structured answer do not fit together. */
 export const MIN_AGENT_CONTEXT = 2048;
 const OWNER_PAUSE = 'owner';
+const RESCAN_EVERY_MS = 15 * 60_000;
 const MODEL_PAUSE = 'model';
 const ACTIVITY_KEEP_MS = 365 * 24 * 3600_000;
 
@@ -83,6 +84,8 @@ export class Agents implements Module {
   private readonly pipelines: Record<AgentConfig['kind'], Pipeline>;
   private readonly log: Logger;
   private readonly watchedShares = new Set<string>();
+  private readonly scheduled = new Set<string>();
+  private rescanTimer: NodeJS.Timeout | null = null;
   /** agent + share pairs already given every known file of the share (see backfill). */
   private readonly backfilled = new Set<string>();
   private readonly files: FileIndex;
@@ -145,9 +148,17 @@ export class Agents implements Module {
     this.options.config.on('change', this.onConfig);
     await this.sync({ rescan: true });
     this.runner.start();
+    // The share watcher can miss files dropped into a folder made a moment before (a known chokidar
+    // race); a periodic look costs an lstat per file and no hashing when nothing changed.
+    this.rescanTimer = setInterval(() => {
+      for (const share of this.watchedShares) void this.rescan(share);
+    }, RESCAN_EVERY_MS);
+    this.rescanTimer.unref();
   }
 
   async stop(): Promise<void> {
+    if (this.rescanTimer) clearInterval(this.rescanTimer);
+    this.rescanTimer = null;
     this.options.shares.off('file', this.onShareFile);
     this.options.shares.off('changed', this.onSharesChanged);
     this.options.config.off('change', this.onConfig);
@@ -232,8 +243,20 @@ export class Agents implements Module {
     for (const key of this.backfilled) if (!pairs.has(key)) this.backfilled.delete(key);
     for (const key of pairs) this.backfilled.add(key);
     for (const a of config.agents) {
-      if (a.enabled && a.trigger.type === 'schedule') this.schedules.set(a.id, a.trigger);
-      else this.schedules.remove(a.id);
+      if (a.enabled && a.trigger.type === 'schedule') {
+        this.schedules.set(a.id, a.trigger);
+        this.scheduled.add(a.id);
+      } else if (this.scheduled.delete(a.id) || !a.enabled) {
+        this.schedules.remove(a.id);
+        // Turned off: its missed slots are forgotten, so turning it on later does not run one at once.
+        if (!a.enabled) this.schedules.forget(a.id);
+      }
+    }
+    for (const id of this.scheduled) {
+      if (config.agents.some((a) => a.id === id)) continue;
+      this.schedules.remove(id); // a removed agent
+      this.schedules.forget(id);
+      this.scheduled.delete(id);
     }
     const changed = config.shares.some((s) => (watched.get(s.name) ?? []).join() !== s.watchedBy.join());
     if (changed) {

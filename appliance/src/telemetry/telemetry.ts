@@ -29,6 +29,8 @@ export interface TelemetryOptions {
   /** Fixture trees instead of /sys and /proc (tests). */
   sysRoot?: string;
   procRoot?: string;
+  /** false: no sampling at all (the bench measures what sampling costs against this). */
+  sampling?: boolean;
 }
 
 /**
@@ -109,7 +111,8 @@ export class Telemetry implements Module {
     this.energy.start();
     this.sampler.on('sample', this.onSample);
     this.options.agents.runner.on('run', this.onRun);
-    this.sampler.start();
+    if (this.options.sampling !== false) this.sampler.start();
+    else this.options.log.warn('sampling is off (HEARTH_TELEMETRY_SAMPLING=off): no readings, no energy, no thermal protection');
   }
 
   async stop(): Promise<void> {
