@@ -16,11 +16,5 @@ export const SECTIONS: readonly Section[] = [
   { path: '/agents', label: 'Agents', icon: 'agent' },
   { path: '/library', label: 'Library', icon: 'library' },
   { path: '/activity', label: 'Activity', icon: 'activity' },
-  {
-    path: '/energy',
-    label: 'Energy',
-    icon: 'energy',
-    coming: 'Power draw, temperatures and what each job costs, from the sensors this box really has.',
-  },
   { path: '/settings', label: 'Settings', icon: 'settings' },
 ];
