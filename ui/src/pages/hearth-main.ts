@@ -10,6 +10,7 @@ import './page-dashboard.js';
 import './page-settings.js';
 import './page-coming.js';
 import '../components/model-status.js';
+import '../components/alerts-menu.js';
 
 /** The signed-in frame: header with the box's names, navigation, sign out, and the page. */
 export class HearthMain extends LitElement {
@@ -170,6 +171,10 @@ export class HearthMain extends LitElement {
       main > * {
         max-width: 64rem;
       }
+      /* Critical alerts, over every page. */
+      hearth-alert-banner {
+        margin-bottom: 1.25rem;
+      }
       @media (max-width: 820px) {
         .menu-button {
           display: inline-flex;
@@ -329,6 +334,7 @@ export class HearthMain extends LitElement {
           </span>
         </a>
         <hearth-model-status class="downloads" link></hearth-model-status>
+        <hearth-alerts-menu></hearth-alerts-menu>
         <span class="user">${this.state.username}</span>
         <button class="btn secondary sign-out" type="button" ?disabled=${this.signingOut} @click=${this.signOut}>
           ${icon('signOut', 18)} Sign out
@@ -346,7 +352,7 @@ export class HearthMain extends LitElement {
             )}
           </ul>
         </nav>
-        <main>${keyed(this.path, this.page())}</main>
+        <main><hearth-alert-banner></hearth-alert-banner>${keyed(this.path, this.page())}</main>
       </div>
     `;
   }
