@@ -192,7 +192,7 @@ export class StatusGlance extends LitElement {
       icon: 'energy',
       value: formatKwh(t.kwh),
       tag: t.estimated ? estimatedTag : undefined,
-      sub: `${t.cost === null ? 'no cost' : formatCost(t.cost, t.currency)}${t.estimated ? ', estimated from CPU load' : ''}${cover}`,
+      sub: `${t.cost === null ? 'no cost' : formatCost(t.cost, t.currency)}${cover}`,
     };
   }
 
