@@ -1,3 +1,4 @@
+import { uptime } from 'node:os';
 import { Router } from '@koa/router';
 import type { ConfigStore } from '../config/config-store.js';
 import type { Module } from '../module.js';
@@ -14,6 +15,10 @@ export interface DeviceView {
   localNames: string[];
   version: string;
   setup: 'pending' | 'complete';
+  /** Seconds since the box booted, like a router's status page. */
+  uptimeSeconds: number;
+  /** Seconds since hearthd started. */
+  hearthdUptimeSeconds: number;
 }
 
 /** The box's identity (made once, in config) and its names: display name and host names. */
@@ -41,6 +46,8 @@ export class Device implements Module {
       localNames: this.localNames(),
       version: VERSION,
       setup: this.config.data.setup.state,
+      uptimeSeconds: Math.round(uptime()),
+      hearthdUptimeSeconds: Math.round(process.uptime()),
     };
   }
 
