@@ -59,7 +59,12 @@ export async function runDaemon(settings: DaemonSettings): Promise<void> {
     allowLoopbackHttp: process.env.HEARTH_ALLOW_LOOPBACK_HTTP === '1',
     smb: settings.smb,
     agents: { settleMs: settleMs(process.env.HEARTH_AGENT_SETTLE_MS) },
-    telemetry: { sampling: sampling(process.env.HEARTH_TELEMETRY_SAMPLING) },
+    telemetry: {
+      sampling: sampling(process.env.HEARTH_TELEMETRY_SAMPLING),
+      // Fixture sensor trees instead of /sys and /proc (tests, demos).
+      sysRoot: process.env.HEARTH_SYS_ROOT || undefined,
+      procRoot: process.env.HEARTH_PROC_ROOT || undefined,
+    },
   });
   try {
     await hearth.start();

@@ -17,6 +17,7 @@ import { ThermalGovernor, governorThresholds, type BackgroundWork } from './gove
 import { QuietHours } from './quiet-hours.js';
 import { AlertCenter } from './alerts.js';
 import { alertRoutes } from './alert-routes.js';
+import { telemetrySettingsRoutes } from './settings-routes.js';
 import type { TelemetrySample } from './types.js';
 
 export interface TelemetryOptions {
@@ -127,7 +128,7 @@ export class Telemetry implements Module {
   }
 
   routes(): Router[] {
-    return [telemetryRoutes(this.api), alertRoutes(this.alerts)];
+    return [telemetryRoutes(this.api), alertRoutes(this.alerts), telemetrySettingsRoutes(this.options.config)];
   }
 
   metrics(): Router {
