@@ -3,10 +3,11 @@
 // concurrent streams, worker memory, download rate, and the memory-bandwidth bound for decode; SMB write
 // throughput against cp and the time from an SMB upload to hearthd knowing of the file; the agents'
 // pipeline cost per document, the time from a file's last write to its job starting, and hearthd's
-// cost with 2,000 jobs queued (about 10 minutes: 1,000 documents go through the demo model).
+// cost with 2,000 jobs queued (about 10 minutes: 1,000 documents go through the demo model); telemetry: CPU per
+// sample, hearthd's idle CPU and wake-ups with sampling on and off, and the size of a year of minute history.
 // Prints a table and writes bench-results.json. Measures only; asserts nothing. Progress goes to stderr.
 //
-// HEARTH_BENCH_IDLE_SECONDS (default 60) sets the idle window; HEARTH_BENCH_ONLY=system,smb,agents,bandwidth,download,models
+// HEARTH_BENCH_IDLE_SECONDS (default 60) sets the idle window; HEARTH_BENCH_ONLY=system,smb,agents,telemetry,bandwidth,download,models
 // runs only the named parts (for working on one of them; the results file then holds only those).
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
@@ -20,9 +21,10 @@ import { Figures, loadAverage, progress } from './figures.js';
 import { bandwidthBound, directNodeLlamaCpp, throughHearthd } from './models.js';
 import { smbFigures } from './smb.js';
 import { idleCost, startupTime, wizardWeight } from './system.js';
+import { telemetryFigures } from './telemetry.js';
 
 const IDLE_SECONDS = Number(process.env.HEARTH_BENCH_IDLE_SECONDS ?? 60);
-const PARTS = ['system', 'smb', 'agents', 'bandwidth', 'download', 'models'] as const;
+const PARTS = ['system', 'smb', 'agents', 'telemetry', 'bandwidth', 'download', 'models'] as const;
 const only = process.env.HEARTH_BENCH_ONLY?.split(',').map((s) => s.trim());
 const wanted = (part: (typeof PARTS)[number]) => !only || only.includes(part);
 
@@ -38,6 +40,7 @@ if (wanted('system')) {
 }
 if (wanted('smb')) await smbFigures(figures);
 if (wanted('agents')) await agentFigures(figures);
+if (wanted('telemetry')) await telemetryFigures(figures, IDLE_SECONDS);
 
 let modelPath: string | null = null;
 if (wanted('download') || wanted('models')) {

@@ -2,8 +2,8 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chromium } from 'playwright-core';
-import { controlRequest, freePort, HEARTHD, removeDir, startDaemon, tempDataDir } from '../helpers/daemon.js';
-import { killOnExit, procStat, progress, type Figures } from './figures.js';
+import { controlRequest, freePort, HEARTHD, removeDir, startDaemon, tempDataDir, type RunningDaemon } from '../helpers/daemon.js';
+import { childPids, killOnExit, procStat, progress, threadCtxSwitches, type Figures, type ProcReading } from './figures.js';
 
 /** A private network namespace with a veth, so the idle daemon runs its mDNS like on a LAN without touching this machine's network. */
 function makeNamespace(): { ns: string; cleanup: () => void } {
@@ -37,30 +37,58 @@ function makeNamespace(): { ns: string; cleanup: () => void } {
   };
 }
 
-export async function idleCost(figures: Figures, idleSeconds: number): Promise<void> {
-  progress(`idle cost: hearthd in its own network namespace, watched for ${idleSeconds} s`);
+export interface IdleWatch {
+  /** hearthd's pid (from the control socket's /status) and its child processes when the window began. */
+  pid: number;
+  children: number[];
+  /** /proc readings of hearthd at the start and the end of the window (ctxSwitches: the main thread's). */
+  before: ProcReading;
+  after: ProcReading;
+  /** Context switches of all of hearthd's threads over the window. */
+  threadCtxSwitches: number;
+}
+
+/**
+ * hearthd left idle, the way the idle figures measure it: in its own network namespace (mDNS as on a LAN), `prepare`
+ * run once it answers (e.g. claiming it), `settleSeconds` for start-up work, then /proc read before and after
+ * `idleSeconds`. Stops hearthd and removes its data dir and the namespaces.
+ */
+export async function watchIdle(options: { idleSeconds: number; settleSeconds: number; env?: Record<string, string>; prepare?: (d: RunningDaemon) => Promise<void> }): Promise<IdleWatch> {
   const { ns, cleanup } = makeNamespace();
   process.once('exit', cleanup); // interrupted: no namespaces left behind
   const dir = await tempDataDir('hearth-bench-');
   try {
-    const d = await startDaemon({ dataDir: dir, host: '0.0.0.0', prefix: ['ip', 'netns', 'exec', ns], env: { HEARTH_LOG_LEVEL: 'warn' } });
+    const d = await startDaemon({ dataDir: dir, host: '0.0.0.0', prefix: ['ip', 'netns', 'exec', ns], env: { HEARTH_LOG_LEVEL: 'warn', ...options.env } });
     const forget = killOnExit(d.proc);
-    const status = await controlRequest<{ pid: number }>(d.socketPath, 'GET', '/status');
-    const pid = status.body.pid;
-    await new Promise((r) => setTimeout(r, 3000)); // let start-up work settle
-    const a = procStat(pid);
-    await new Promise((r) => setTimeout(r, idleSeconds * 1000));
-    const b = procStat(pid);
-    figures.add('idle resident memory', +(b.rssBytes / 2 ** 20).toFixed(1), 'MiB', 'VmRSS, no model, unclaimed');
-    figures.add(`idle CPU over ${idleSeconds} s`, +(b.cpuSeconds - a.cpuSeconds).toFixed(3), 's', 'utime+stime from /proc');
-    figures.add('idle context switches', +((b.ctxSwitches - a.ctxSwitches) / idleSeconds).toFixed(2), '/s', `over the same ${idleSeconds} s`);
-    await d.stop();
-    forget();
+    try {
+      const status = await controlRequest<{ pid: number }>(d.socketPath, 'GET', '/status');
+      const pid = status.body.pid;
+      await options.prepare?.(d);
+      await new Promise((r) => setTimeout(r, options.settleSeconds * 1000)); // let start-up work settle
+      const children = childPids(pid);
+      const before = procStat(pid);
+      const threadsBefore = threadCtxSwitches(pid);
+      await new Promise((r) => setTimeout(r, options.idleSeconds * 1000));
+      const after = procStat(pid);
+      const threadsAfter = threadCtxSwitches(pid);
+      return { pid, children, before, after, threadCtxSwitches: threadsAfter - threadsBefore };
+    } finally {
+      await d.stop();
+      forget();
+    }
   } finally {
     process.off('exit', cleanup);
     cleanup();
     await removeDir(dir);
   }
+}
+
+export async function idleCost(figures: Figures, idleSeconds: number): Promise<void> {
+  progress(`idle cost: hearthd in its own network namespace, watched for ${idleSeconds} s`);
+  const { before: a, after: b } = await watchIdle({ idleSeconds, settleSeconds: 3 });
+  figures.add('idle resident memory', +(b.rssBytes / 2 ** 20).toFixed(1), 'MiB', 'VmRSS, no model, unclaimed');
+  figures.add(`idle CPU over ${idleSeconds} s`, +(b.cpuSeconds - a.cpuSeconds).toFixed(3), 's', 'utime+stime from /proc');
+  figures.add('idle context switches', +((b.ctxSwitches - a.ctxSwitches) / idleSeconds).toFixed(2), '/s', `over the same ${idleSeconds} s`);
 }
 
 export async function startupTime(figures: Figures): Promise<void> {
