@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Statement } from 'better-sqlite3';
-import type { HearthDatabase } from '../store/store.js';
+import { perConnection, type HearthDatabase } from '../store/store.js';
 
 /** One line of what the box did: kinds are free strings such as 'agent.run', 'agent.failed', 'file.filed', 'governor.pause'. */
 export interface ActivityEntry {
@@ -28,7 +28,7 @@ const MAX_MESSAGE_CHARS = 2000;
 /** The activity log in hearth.db. Emits 'entry' (ActivityEntry) for each new line, for the live page. */
 export class ActivityLog extends EventEmitter {
   private readonly now: () => number;
-  private prepared: { db: unknown; s: ReturnType<ActivityLog['prepare']> } | null = null;
+  private readonly statements = perConnection(() => this.store, () => this.prepare());
 
   constructor(private readonly store: HearthDatabase, options: { now?: () => number } = {}) {
     super();
@@ -57,11 +57,8 @@ export class ActivityLog extends EventEmitter {
     return this.s.prune.run(this.now() - olderThanMs).changes;
   }
 
-  // Statements belong to one connection; prepared again if the store was reopened.
-  private get s(): ReturnType<ActivityLog['prepare']> {
-    const db = this.store.db;
-    if (this.prepared?.db !== db) this.prepared = { db, s: this.prepare() };
-    return this.prepared.s;
+  private get s() {
+    return this.statements();
   }
 
   private prepare() {

@@ -1,5 +1,5 @@
 import type { Statement } from 'better-sqlite3';
-import type { HearthDatabase } from '../store/store.js';
+import { perConnection, type HearthDatabase } from '../store/store.js';
 
 export interface AgentOutput {
   id: number;
@@ -26,7 +26,7 @@ interface OutputRow {
 
 /** Results that are not library documents (briefings, scheduled custom agents), one per agent and key: a rerun replaces nothing. */
 export class AgentOutputs {
-  private prepared: { db: unknown; s: ReturnType<AgentOutputs['prepare']> } | null = null;
+  private readonly statements = perConnection(() => this.store, () => this.prepare());
 
   constructor(private readonly store: HearthDatabase, private readonly now: () => number = Date.now) {}
 
@@ -59,10 +59,8 @@ export class AgentOutputs {
     return (this.s.list.all(agent, limit) as OutputRow[]).map(toOutput);
   }
 
-  private get s(): ReturnType<AgentOutputs['prepare']> {
-    const db = this.store.db;
-    if (this.prepared?.db !== db) this.prepared = { db, s: this.prepare() };
-    return this.prepared.s;
+  private get s() {
+    return this.statements();
   }
 
   private prepare() {

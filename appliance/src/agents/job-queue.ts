@@ -1,5 +1,5 @@
 import type { Statement } from 'better-sqlite3';
-import type { HearthDatabase } from '../store/store.js';
+import { perConnection, type HearthDatabase } from '../store/store.js';
 
 export const JOB_STATES = ['queued', 'running', 'done', 'failed', 'dead'] as const;
 export type JobState = (typeof JOB_STATES)[number];
@@ -63,7 +63,7 @@ export class JobQueue {
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
   private readonly now: () => number;
-  private prepared: { db: unknown; s: ReturnType<JobQueue['prepare']> } | null = null;
+  private readonly statements = perConnection(() => this.store, () => this.prepare());
 
   constructor(private readonly store: HearthDatabase, options: JobQueueOptions = {}) {
     this.maxAttempts = options.maxAttempts ?? 5;
@@ -189,11 +189,8 @@ export class JobQueue {
     });
   }
 
-  // Statements belong to one connection; prepared again if the store was reopened.
-  private get s(): ReturnType<JobQueue['prepare']> {
-    const db = this.store.db;
-    if (this.prepared?.db !== db) this.prepared = { db, s: this.prepare() };
-    return this.prepared.s;
+  private get s() {
+    return this.statements();
   }
 
   private prepare() {

@@ -1,5 +1,5 @@
 import type { Statement } from 'better-sqlite3';
-import type { HearthDatabase } from '../store/store.js';
+import { perConnection, type HearthDatabase } from '../store/store.js';
 import type { ModelUsage } from './types.js';
 
 export type RunOutcome = 'running' | 'done' | 'failed' | 'interrupted';
@@ -50,7 +50,7 @@ interface RunRow {
 
 /** The runs table: one row per attempt, written when it starts and completed when it ends. */
 export class RunLog {
-  private prepared: { db: unknown; s: ReturnType<RunLog['prepare']> } | null = null;
+  private readonly statements = perConnection(() => this.store, () => this.prepare());
 
   constructor(private readonly store: HearthDatabase, private readonly now: () => number = Date.now) {}
 
@@ -108,10 +108,8 @@ export class RunLog {
     return (this.s.between.all({ from, to }) as RunRow[]).map(toView);
   }
 
-  private get s(): ReturnType<RunLog['prepare']> {
-    const db = this.store.db;
-    if (this.prepared?.db !== db) this.prepared = { db, s: this.prepare() };
-    return this.prepared.s;
+  private get s() {
+    return this.statements();
   }
 
   private prepare() {

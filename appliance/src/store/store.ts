@@ -77,3 +77,16 @@ export class HearthDatabase implements Module {
     return this.db.transaction(fn).immediate();
   }
 }
+
+/**
+ * Statements belong to one connection: `prepare` runs once per open connection and again after the
+ * store was reopened. `store` is read lazily, so a class can set this up in a field initializer.
+ */
+export function perConnection<T>(store: () => HearthDatabase, prepare: () => T): () => T {
+  let cached: { db: Database; statements: T } | null = null;
+  return () => {
+    const db = store().db;
+    if (cached?.db !== db) cached = { db, statements: prepare() };
+    return cached.statements;
+  };
+}

@@ -1,5 +1,5 @@
 import type { Statement } from 'better-sqlite3';
-import type { HearthDatabase } from '../store/store.js';
+import { perConnection, type HearthDatabase } from '../store/store.js';
 import type { TelemetrySettings } from '../config/schema.js';
 import { isAbsent, type TelemetrySample } from './types.js';
 import { HOUR_MS, MINUTE_KEEP_MS, MINUTE_MS } from './history.js';
@@ -96,7 +96,7 @@ export class EnergyMeter {
   private flushedMj = 0;
   private flushedEstMj = 0;
   private lastPruneHour = -1;
-  private prepared: { db: unknown; s: ReturnType<EnergyMeter['prepare']> } | null = null;
+  private readonly statements = perConnection(() => this.options.store, () => this.prepare());
 
   constructor(private readonly options: EnergyMeterOptions) {
     this.now = options.now ?? Date.now;
@@ -361,10 +361,8 @@ export class EnergyMeter {
     return covered > 0 ? joules : null;
   }
 
-  private get s(): ReturnType<EnergyMeter['prepare']> {
-    const db = this.options.store.db;
-    if (this.prepared?.db !== db) this.prepared = { db, s: this.prepare() };
-    return this.prepared.s;
+  private get s() {
+    return this.statements();
   }
 
   private prepare() {

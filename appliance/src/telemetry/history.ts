@@ -1,5 +1,5 @@
 import type { Statement } from 'better-sqlite3';
-import type { HearthDatabase } from '../store/store.js';
+import { perConnection, type HearthDatabase } from '../store/store.js';
 import { isAbsent, type TelemetrySample, type Unit } from './types.js';
 
 export const MINUTE_MS = 60_000;
@@ -136,7 +136,7 @@ export class TelemetryHistory {
   private openMinute: number | null = null;
   private readonly open = new Map<number, Acc>();
   private lastPruneHour = -1;
-  private prepared: { db: unknown; s: ReturnType<TelemetryHistory['prepare']> } | null = null;
+  private readonly statements = perConnection(() => this.options.store, () => this.prepare());
 
   constructor(private readonly options: TelemetryHistoryOptions) {
     this.now = options.now ?? Date.now;
@@ -327,10 +327,8 @@ export class TelemetryHistory {
     }
   }
 
-  private get s(): ReturnType<TelemetryHistory['prepare']> {
-    const db = this.options.store.db;
-    if (this.prepared?.db !== db) this.prepared = { db, s: this.prepare() };
-    return this.prepared.s;
+  private get s() {
+    return this.statements();
   }
 
   private prepare() {

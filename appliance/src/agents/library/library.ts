@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import type { Statement } from 'better-sqlite3';
-import type { HearthDatabase } from '../../store/store.js';
+import { perConnection, type HearthDatabase } from '../../store/store.js';
 import { Problem } from '../../http/problem.js';
 import { toFtsQuery } from './fts-query.js';
 import { cosineWithBlob, encodeVector, norm } from './vectors.js';
@@ -169,7 +169,7 @@ const SELECT_DOCUMENT = `SELECT d.*, (SELECT count(*) FROM action_items a WHERE 
  */
 export class Library {
   private readonly now: () => number;
-  private prepared: { db: unknown; s: ReturnType<Library['prepare']> } | null = null;
+  private readonly statements = perConnection(() => this.store, () => this.prepare());
 
   constructor(private readonly store: HearthDatabase, options: { now?: () => number } = {}) {
     this.now = options.now ?? Date.now;
@@ -440,11 +440,8 @@ export class Library {
     };
   }
 
-  // Statements belong to one connection; prepared again if the store was reopened.
-  private get s(): ReturnType<Library['prepare']> {
-    const db = this.store.db;
-    if (this.prepared?.db !== db) this.prepared = { db, s: this.prepare() };
-    return this.prepared.s;
+  private get s() {
+    return this.statements();
   }
 
   private prepare() {

@@ -1,5 +1,5 @@
 import type { Statement } from 'better-sqlite3';
-import type { HearthDatabase } from '../../store/store.js';
+import { perConnection, type HearthDatabase } from '../../store/store.js';
 
 export interface MemoryFact {
   id: number;
@@ -34,7 +34,7 @@ export function normaliseFact(fact: string): string {
 /** Durable facts an agent keeps between runs (names, projects); the owner can read and delete every one. */
 export class AgentMemory {
   private readonly now: () => number;
-  private prepared: { db: unknown; s: ReturnType<AgentMemory['prepare']> } | null = null;
+  private readonly statements = perConnection(() => this.store, () => this.prepare());
 
   constructor(private readonly store: HearthDatabase, options: { now?: () => number } = {}) {
     this.now = options.now ?? Date.now;
@@ -81,11 +81,8 @@ export class AgentMemory {
     });
   }
 
-  // Statements belong to one connection; prepared again if the store was reopened.
-  private get s(): ReturnType<AgentMemory['prepare']> {
-    const db = this.store.db;
-    if (this.prepared?.db !== db) this.prepared = { db, s: this.prepare() };
-    return this.prepared.s;
+  private get s() {
+    return this.statements();
   }
 
   private prepare() {

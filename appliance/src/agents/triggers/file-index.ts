@@ -1,5 +1,5 @@
 import type { Statement } from 'better-sqlite3';
-import type { HearthDatabase } from '../../store/store.js';
+import { perConnection, type HearthDatabase } from '../../store/store.js';
 
 /** What the folder trigger last saw at one place in a share. */
 export interface SeenFile {
@@ -23,7 +23,7 @@ interface SeenRow {
 
 /** The files_seen table: lets a restart hash only what changed, and tells a rename from a new file. */
 export class FileIndex {
-  private prepared: { db: unknown; s: ReturnType<FileIndex['prepare']> } | null = null;
+  private readonly statements = perConnection(() => this.store, () => this.prepare());
 
   constructor(private readonly store: HearthDatabase) {}
 
@@ -66,11 +66,8 @@ export class FileIndex {
     return (this.s.page.all(share, after, limit) as { path: string }[]).map((r) => r.path);
   }
 
-  // Statements belong to one connection; prepared again if the store was reopened.
-  private get s(): ReturnType<FileIndex['prepare']> {
-    const db = this.store.db;
-    if (this.prepared?.db !== db) this.prepared = { db, s: this.prepare() };
-    return this.prepared.s;
+  private get s() {
+    return this.statements();
   }
 
   private prepare() {

@@ -1,7 +1,7 @@
 import type { Statement } from 'better-sqlite3';
 import { Cron } from 'croner';
 import type { Logger } from '../../log.js';
-import type { HearthDatabase } from '../../store/store.js';
+import { perConnection, type HearthDatabase } from '../../store/store.js';
 
 /** Starts a timer; returns what cancels it. Injectable so tests run on a fake clock. */
 export type SetTimer = (fn: () => void, delayMs: number) => () => void;
@@ -107,7 +107,7 @@ export class ScheduleTrigger {
   private readonly setTimer: SetTimer;
   private readonly onSlot: ScheduleTriggerOptions['onSlot'];
   private readonly agents = new Map<string, Armed>();
-  private prepared: { db: unknown; s: ReturnType<ScheduleTrigger['prepare']> } | null = null;
+  private readonly statements = perConnection(() => this.store, () => this.prepare());
 
   constructor(options: ScheduleTriggerOptions) {
     this.store = options.store;
@@ -210,11 +210,8 @@ export class ScheduleTrigger {
     this.s.upsert.run(agentId, slot);
   }
 
-  // Statements belong to one connection; prepared again if the store was reopened.
-  private get s(): ReturnType<ScheduleTrigger['prepare']> {
-    const db = this.store.db;
-    if (this.prepared?.db !== db) this.prepared = { db, s: this.prepare() };
-    return this.prepared.s;
+  private get s() {
+    return this.statements();
   }
 
   private prepare() {
