@@ -1,4 +1,5 @@
 import type { DeviceView, PullResult, SetupState } from './data/api.js';
+import type { TelemetrySettingsView } from './data/telemetry.js';
 
 // Views report upward with these events; the app shell and the wizard own what happens next.
 export interface HearthEvents {
@@ -25,6 +26,8 @@ export interface HearthEvents {
   'agents-changed': Record<string, never>;
   /** Something in the library changed (an action item done, a fact forgotten): views that show it ask again. */
   'library-changed': Record<string, never>;
+  /** A settings card saved the telemetry settings: the server's answer, for the other cards. */
+  'telemetry-settings-changed': { view: TelemetrySettingsView };
 }
 
 export function fire<K extends keyof HearthEvents>(from: EventTarget, type: K, detail: HearthEvents[K]): void {

@@ -18,7 +18,9 @@ export interface FieldOptions {
   /** For numbers: the range, and the keyboard a phone shows. */
   min?: number;
   max?: number;
-  inputmode?: 'numeric' | 'url' | 'text';
+  /** For numbers: the step ('any' for a price). */
+  step?: number | 'any';
+  inputmode?: 'numeric' | 'decimal' | 'url' | 'text';
   hint?: string | TemplateResult;
   error?: string | undefined;
   autocomplete?: string;
@@ -71,6 +73,7 @@ export function field(o: FieldOptions): TemplateResult {
     maxlength=${ifDefined(o.maxlength)}
     min=${ifDefined(o.min)}
     max=${ifDefined(o.max)}
+    step=${ifDefined(o.step)}
     inputmode=${ifDefined(o.inputmode)}
     autocapitalize=${ifDefined(o.autocapitalize ?? (o.plain ? 'none' : undefined))}
     spellcheck=${o.plain ? 'false' : 'true'}

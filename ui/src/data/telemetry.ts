@@ -91,6 +91,53 @@ export interface AlertsView {
   recent: Alert[];
 }
 
+// The owner's telemetry settings: mirrors appliance/src/config/schema.ts (telemetrySchema),
+// appliance/src/telemetry/device-profiles.ts and settings-routes.ts.
+
+export type DeviceProfileId = 'generic' | 'rtx-spark';
+
+/** °C: warn = an alert; throttle = background agents pause, the model uses fewer threads; critical = background work stops, an alert. */
+export interface ThermalThresholds {
+  warnC: number;
+  throttleC: number;
+  criticalC: number;
+}
+
+export interface DeviceProfile {
+  id: DeviceProfileId;
+  name: string;
+  /** Nominal whole-box draw at rest and flat out (W): for the estimate where no power sensor exists. */
+  idleW: number;
+  maxW: number;
+  thresholds: ThermalThresholds;
+}
+
+export interface TelemetrySettings {
+  /** Seconds between samples, 1 to 60. */
+  intervalSeconds: number;
+  profile: DeviceProfileId;
+  tariff: {
+    currency: string;
+    pricePerKwh: number;
+    /** HH:MM to HH:MM (24-hour) at another price, or none. */
+    offPeak: { start: string; end: string; pricePerKwh: number } | null;
+  };
+  /** null: the profile's. */
+  thresholds: ThermalThresholds | null;
+  /** Heavy background work (a backlog above `backlog` jobs) held to this window; null: any time. */
+  quietHours: { start: string; end: string; backlog: number } | null;
+  /** Where alerts go besides the UI; null: nowhere. */
+  alerts: { webhookUrl: string | null; ntfyUrl: string | null };
+}
+
+/** GET/PUT /api/telemetry/settings. */
+export interface TelemetrySettingsView {
+  settings: TelemetrySettings;
+  /** The thresholds in force: the owner's, or the profile's. */
+  thresholds: ThermalThresholds;
+  profiles: DeviceProfile[];
+}
+
 /** The metrics the dashboard charts, by the names history uses. */
 export const CHART_METRICS = {
   power: 'power.system.w',
@@ -114,6 +161,9 @@ export const telemetryApi = {
   energy: () => request<EnergyReport>('GET', '/energy'),
   alerts: () => request<AlertsView>('GET', '/alerts'),
   dismissAlert: (id: string) => request<Alert>('POST', `/alerts/${encodeURIComponent(id)}/dismiss`),
+  settings: () => request<TelemetrySettingsView>('GET', '/telemetry/settings'),
+  /** Any subset of the settings; a bad one is a 400 naming its field (e.g. "tariff.pricePerKwh") and nothing changes. */
+  saveSettings: (changes: Partial<TelemetrySettings>) => request<TelemetrySettingsView>('PUT', '/telemetry/settings', changes),
 };
 
 /**

@@ -1,15 +1,17 @@
 import { css, html } from 'lit';
 import { api, type SetupState } from '../data/api.js';
-import { FormElement, charCount, field, formAlert, formStatus, submitButton } from '../components/form.js';
+import { charCount, field, formAlert, formStatus, submitButton } from '../components/form.js';
 import { checkNameFields, nameFieldStyles, nameFields } from '../components/name-fields.js';
-import { shared } from '../components/styles.js';
 import { icon } from '../components/icons.js';
-import { fire } from '../events.js';
-import { Page, cardTitleStyles, pageHead } from './page.js';
+import { fire, type HearthEvent } from '../events.js';
+import { LoadedPage, Page, pageHead } from './page.js';
+import { telemetryApi, type TelemetrySettingsView } from '../data/telemetry.js';
+import './settings/telemetry-cards.js';
+import { SettingsForm } from './settings/settings-form.js';
 
-/** Settings: rename the box, change the owner password. */
-export class PageSettings extends Page {
-  static override properties = { state: { attribute: false } };
+/** Settings: rename the box, change the owner password; power and cost, temperature, quiet hours and alerts. */
+export class PageSettings extends LoadedPage<TelemetrySettingsView> {
+  static override properties = { ...LoadedPage.properties, state: { attribute: false } };
   declare state: SetupState;
 
   static override styles = [
@@ -23,51 +25,30 @@ export class PageSettings extends Page {
     `,
   ];
 
+  protected fetchView(): Promise<TelemetrySettingsView> {
+    return telemetryApi.settings();
+  }
+
+  /** A card saved: the server's answer goes to every card (a new profile changes the thresholds in force). */
+  private readonly onTelemetrySaved = (e: HearthEvent<'telemetry-settings-changed'>) => {
+    this.view = e.detail.view;
+  };
+
   protected override render() {
+    const v = this.view;
     return html`
-      ${pageHead('Settings', "Your box's name on the network, and the owner password.")}
-      <div class="forms">
+      ${pageHead('Settings', "Your box's name on the network, the owner password, and how it watches power and heat.")}
+      <div class="forms" @telemetry-settings-changed=${this.onTelemetrySaved}>
         <hearth-settings-name .state=${this.state}></hearth-settings-name>
         <hearth-settings-password .username=${this.state.username ?? ''}></hearth-settings-password>
+        ${v
+          ? html`${this.staleProblem()}
+              <hearth-settings-power .view=${v}></hearth-settings-power>
+              <hearth-settings-temperature .view=${v}></hearth-settings-temperature>
+              <hearth-settings-quiet .view=${v}></hearth-settings-quiet>`
+          : this.waitOrProblem('Loading the power and temperature settings…')}
       </div>
     `;
-  }
-}
-
-/**
- * Base for a settings card with a form: a signed-in request, a "saved" message that
- * editing any field clears, and no focus moved on show (the page heading has it).
- */
-class SettingsForm extends FormElement {
-  static override properties = {
-    ...FormElement.properties,
-    saved: { state: true },
-  };
-  declare saved: string;
-
-  static override styles = [
-    shared,
-    cardTitleStyles,
-    css`
-      :host {
-        display: block;
-      }
-      .card > p {
-        color: var(--hearth-muted);
-      }
-    `,
-  ];
-
-  constructor() {
-    super();
-    this.focusOnShow = false;
-    this.sessionRequired = true;
-    this.saved = '';
-  }
-
-  protected override edited(id: string): void {
-    this.saved = '';
-    super.edited(id);
   }
 }
 
