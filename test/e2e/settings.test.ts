@@ -99,8 +99,8 @@ test('settings: price and thresholds set through the page, a bad value refused w
   await power.getByRole('switch', { name: 'Off-peak hours at another price' }).check();
   await power.getByLabel('From').fill('23:30');
   await power.getByLabel('Until').fill('07:00');
-  await power.getByLabel('Off-peak price per kWh').fill('0.15');
-  await power.getByLabel('Off-peak price per kWh').press('Enter');
+  await power.getByLabel('Off-peak price').fill('0.15');
+  await power.getByLabel('Off-peak price').press('Enter');
   await power.getByRole('status').filter({ hasText: 'Saved: 0.42 GBP per kWh, 0.15 GBP from 23:30 to 07:00' }).waitFor();
 
   // Thresholds out of order: the server says why, next to the thresholds; the first one is still in force.
@@ -112,7 +112,8 @@ test('settings: price and thresholds set through the page, a bad value refused w
   const order = temperature.locator('#thresholds-error');
   await order.waitFor();
   assert.match((await order.textContent())!, /warn must be below throttle, and throttle below critical/);
-  assert.ok(await focused(temperature.locator('#thresholds')), 'the thresholds at fault have the focus');
+  assert.ok(await focused(temperature.getByLabel('Warn at')), 'the first of the thresholds at fault has the focus');
+  assert.match((await temperature.getByLabel('Warn at').getAttribute('aria-describedby'))!, /thresholds-error/);
   assert.match((await temperature.getByTestId('thresholds-in-force').textContent())!, /warn 80, throttle 90, critical 100 °C/);
   await shot('thresholds-refused', temperature);
 
@@ -148,7 +149,7 @@ test('settings: price and thresholds set through the page, a bad value refused w
   assert.equal(await price.inputValue(), '0.42');
   assert.equal(await currency.inputValue(), 'GBP');
   assert.ok(await power.getByRole('switch', { name: 'Off-peak hours at another price' }).isChecked());
-  assert.equal(await power.getByLabel('Off-peak price per kWh').inputValue(), '0.15');
+  assert.equal(await power.getByLabel('Off-peak price').inputValue(), '0.15');
   assert.ok(await temperature.getByRole('radio', { name: 'My own' }).isChecked());
   assert.equal(await temperature.getByLabel('Warn at').inputValue(), '78');
   assert.equal(await temperature.getByLabel('Throttle at').inputValue(), '88');

@@ -230,6 +230,7 @@ export class SettingsPower extends TelemetryCard {
           label: 'Price per kWh',
           type: 'number',
           value: this.price,
+          suffix: this.currency.trim() || '—',
           min: 0,
           max: 100,
           step: 'any',
@@ -273,9 +274,10 @@ export class SettingsPower extends TelemetryCard {
               })}
               ${field({
                 id: 'offpeak-price',
-                label: 'Off-peak price per kWh',
+                label: 'Off-peak price',
                 type: 'number',
                 value: this.offPrice,
+                suffix: `${this.currency.trim() || '—'}/kWh`,
                 min: 0,
                 max: 100,
                 step: 'any',
@@ -346,6 +348,11 @@ export class SettingsTemperature extends TelemetryCard {
     this.interval = text(settings.intervalSeconds);
   }
 
+  /** The order of the thresholds is at fault: the first of them takes the focus. */
+  protected override focusField(id: string): Promise<void> {
+    return super.focusField(id === 'thresholds' ? 'warn-c' : id);
+  }
+
   private setLevels(t: ThermalThresholds): void {
     this.warn = text(t.warnC);
     this.throttle = text(t.throttleC);
@@ -384,6 +391,7 @@ export class SettingsTemperature extends TelemetryCard {
       suffix: '°C',
       disabled: !this.own,
       hint,
+      describedBy: this.errors['thresholds'] ? 'thresholds-error' : undefined,
       error: this.errors[id],
       onInput: this.input(set, id),
     });
@@ -393,7 +401,7 @@ export class SettingsTemperature extends TelemetryCard {
     if (!this.view) return nothing;
     const profile = profileOf(this.view);
     const error = this.errors['thresholds'];
-    const fields = html`<fieldset id="thresholds" tabindex="-1" aria-describedby=${error ? 'thresholds-error' : nothing}>
+    const fields = html`<fieldset>
         <legend>Thresholds</legend>
         <label class="check"
           ><input
