@@ -43,10 +43,16 @@ export function checkTelemetrySettings(current: TelemetrySettings, input: Record
   return s;
 }
 
+/** The rule a field breaks, in words a person can act on (zod's own messages are for programmers). */
 function explain(field: string, message: string): string {
   if (field === 'intervalSeconds') return 'a whole number of seconds from 1 to 60.';
   if (field === 'profile') return `one of ${Object.keys(DEVICE_PROFILES).join(', ')}.`;
-  if (/start|end/.test(field)) return 'a time of day as HH:MM (24-hour), e.g. 22:00.';
+  if (/\.(start|end)$/.test(field)) return 'a time of day as HH:MM (24-hour), e.g. 22:00.';
+  if (field.startsWith('thresholds.')) return field.endsWith('criticalC') ? 'a temperature from 30 to 130 °C.' : 'a temperature from 30 to 120 °C.';
+  if (field.endsWith('pricePerKwh')) return 'a price per kWh from 0 to 100.';
+  if (field === 'tariff.currency') return 'a currency of 1 to 8 characters, e.g. EUR.';
+  if (field === 'quietHours.backlog') return 'a whole number of waiting jobs from 1 to 100000.';
+  if (field.startsWith('alerts.')) return 'a web address starting with http:// or https://, or nothing.';
   return message;
 }
 
