@@ -6,6 +6,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchBrowser, shooter, watch } from '../helpers/browser.js';
 import { controlRequest, removeDir, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { tinyAgentModelPath } from '../helpers/synth-model.js';
+import { heading, wizardToShares } from '../helpers/wizard.js';
 
 // Agents in a real browser against a real hearthd with a real (tiny synthetic) model: the wizard
 // makes Inbox and Notes and turns on the Librarian and the Briefing; a file
@@ -33,7 +34,6 @@ after(async () => {
   await browser?.close();
 });
 
-const heading = (page: Page, name: string | RegExp) => page.getByRole('heading', { name, level: 1 });
 
 async function api<T>(page: Page, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
   return page.evaluate(
@@ -67,8 +67,7 @@ test('agents: the wizard turns them on, a file dropped into Inbox is filed in th
     await d.stop();
     await removeDir(d.dataDir);
   });
-  const code = (await controlRequest<{ setupCode: string }>(d.socketPath, 'GET', '/setup-code')).body.setupCode;
-  // The model, put on the box as the hearth CLI does: the tiny synthetic one with room for a document (the demo's context is too small).
+  // The model, put on the box as the hearth CLI does: the demo-shaped synthetic one, already cached by the other tests.
   assert.equal((await controlRequest(d.socketPath, 'POST', '/models/add', { path: await tinyAgentModelPath(), id: 'tiny' })).status, 200);
   assert.equal((await controlRequest(d.socketPath, 'POST', '/models/use', { id: 'tiny' })).status, 200);
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -79,24 +78,7 @@ test('agents: the wizard turns them on, a file dropped into Inbox is filed in th
   const shot = shooter(page, 'agents', 1280, 800);
 
   // The wizard: claim, owner, name; the model is on the box already.
-  await page.goto(`${d.url}/`);
-  await page.getByRole('button', { name: 'Get started' }).click();
-  await page.getByLabel('Setup code').fill(code);
-  await page.keyboard.press('Enter');
-  await heading(page, 'Create the owner account').waitFor();
-  await page.getByLabel('User name').fill(OWNER);
-  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-  await page.getByLabel('Confirm password').fill(PASSWORD);
-  await page.keyboard.press('Enter');
-  await heading(page, 'Name your Hearth').waitFor();
-  await page.getByLabel('Name', { exact: true }).fill('Study Hearth');
-  await page.keyboard.press('Enter');
-  await heading(page, 'Choose a model').waitFor();
-  await page.getByRole('radio', { name: /Demo model/ }).waitFor();
-  await page.getByRole('button', { name: 'Skip for now' }).click();
-
-  // Share folders: Inbox and Notes, as proposed (no Samba here: computers cannot connect, agents can).
-  await heading(page, 'Share folders').waitFor();
+  await wizardToShares(page, d, { owner: OWNER, password: PASSWORD, name: 'Study Hearth' });
   assert.ok(await page.getByRole('checkbox', { name: 'Inbox' }).isChecked());
   await page.getByRole('button', { name: 'Continue' }).click();
   await heading(page, 'Your folders are ready').waitFor();

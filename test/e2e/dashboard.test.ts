@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { launchBrowser, shooter, watch } from '../helpers/browser.js';
 import { controlRequest, removeDir, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
+import { heading, signIn } from '../helpers/wizard.js';
 import type { TelemetrySample } from '../../appliance/src/telemetry/types.js';
 
 // The dashboard in a real browser against a real hearthd sampling this machine: the status at a glance
@@ -22,16 +23,7 @@ after(async () => {
   await browser?.close();
 });
 
-const heading = (page: Page, name: string | RegExp) => page.getByRole('heading', { name, level: 1 });
-
-async function signIn(page: Page, url: string): Promise<void> {
-  await page.goto(`${url}/`);
-  await heading(page, 'Sign in').waitFor();
-  await page.getByLabel('User name').fill(OWNER);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.keyboard.press('Enter');
-  await heading(page, 'Dashboard').waitFor();
-}
+const owner = { owner: OWNER, password: PASSWORD };
 
 /** The text of a locator once it differs from `before` (the live stream moved it on). */
 async function changedText(loc: Locator, before: string, timeoutMs = 15_000): Promise<string> {
@@ -74,7 +66,7 @@ test('dashboard: live status at a glance, absent readings said plainly, charts o
   const page = await context.newPage();
   const w = await watch(context, page);
   const shot = shooter(page, 'dashboard', 1280, 800);
-  await signIn(page, d.url);
+  await signIn(page, d.url, owner);
 
   // Live: the sample time moves on by itself (one sample a second by default), and so do the readings.
   const when = page.getByTestId('sample-time');
@@ -142,7 +134,7 @@ test('dashboard: live status at a glance, absent readings said plainly, charts o
   const p = await phone.newPage();
   const pw = await watch(phone, p);
   const phoneShot = shooter(p, 'dashboard', 375, 812);
-  await signIn(p, d.url);
+  await signIn(p, d.url, owner);
   await p.getByTestId('sample-time').filter({ hasText: /^Live · / }).waitFor();
   const phoneSize = await drawnChart(p, 'cpu.load.pct');
   assert.ok(phoneSize.width < size.width && phoneSize.width > 200, `at 375 px a chart takes the row (${phoneSize.width} px)`);

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { launchBrowser, shooter, watch } from '../helpers/browser.js';
 import { controlRequest, removeDir, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
+import { heading } from '../helpers/wizard.js';
 
 // The telemetry settings on the Settings page in a real browser against a real hearthd: the price and
 // the thresholds set through the page, a bad value refused by the server with its reason next to the
@@ -21,7 +22,6 @@ after(async () => {
   await browser?.close();
 });
 
-const heading = (page: Page, name: string | RegExp) => page.getByRole('heading', { name, level: 1 });
 
 async function openSettings(page: Page, url: string): Promise<void> {
   await page.goto(`${url}/`);

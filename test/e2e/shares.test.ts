@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, shooter, watch, type Shooter, type Watch } from '../helpers/browser.js';
 import { controlRequest, freePort, removeDir, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
+import { heading, wizardToShares } from '../helpers/wizard.js';
 
 // Shares in a real browser against a real hearthd (and its own smbd when Samba is installed): the
 // wizard's Share folders step, then the Shares page's file browser: upload, download, new folder,
@@ -52,30 +53,9 @@ async function begin(t: { after: (fn: () => Promise<void>) => void }, width: num
   return { d, page, w, shot: shooter(page, 'shares', width, height), factory: state.device.factoryHostname, smbState: '' };
 }
 
-const heading = (page: Page, name: string | RegExp) => page.getByRole('heading', { name, level: 1 });
 
 /** Claim, owner, name and model (skipped): up to the Share folders step. */
-async function wizardToShares(walk: Walk): Promise<void> {
-  const { d, page } = walk;
-  const code = (await controlRequest<{ setupCode: string }>(d.socketPath, 'GET', '/setup-code')).body.setupCode;
-  await page.goto(`${d.url}/`);
-  await page.getByRole('button', { name: 'Get started' }).click();
-  await page.getByLabel('Setup code').fill(code);
-  await page.keyboard.press('Enter');
-  await heading(page, 'Create the owner account').waitFor();
-  await page.getByLabel('User name').fill(OWNER);
-  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-  await page.getByLabel('Confirm password').fill(PASSWORD);
-  await page.keyboard.press('Enter');
-  await heading(page, 'Name your Hearth').waitFor();
-  await page.getByLabel('Name', { exact: true }).fill('Den Hearth');
-  await page.keyboard.press('Enter');
-  await heading(page, 'Choose a model').waitFor();
-  await page.getByRole('radio', { name: /Demo model/ }).waitFor();
-  await page.getByRole('button', { name: 'Skip for now' }).click();
-  await heading(page, 'Share folders').waitFor();
-  await page.waitForURL((url) => url.pathname === '/setup/shares');
-}
+const toShares = (walk: Walk) => wizardToShares(walk.page, walk.d, { owner: OWNER, password: PASSWORD, name: 'Den Hearth' });
 
 async function sharesApi<T>(page: Page, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
   return page.evaluate(
@@ -96,7 +76,7 @@ async function sharesApi<T>(page: Page, method: string, path: string, body?: unk
 test('shares: the wizard step makes Inbox and Notes and sets the folder password; the Shares page uploads, downloads, makes folders, deletes', async (t) => {
   const walk = await begin(t, 1280, 800);
   const { d, page, w, shot, factory } = walk;
-  await wizardToShares(walk);
+  await toShares(walk);
 
   // The step: Inbox and Notes proposed and ticked, focus on the first; the password rule shown.
   const inbox = page.getByRole('checkbox', { name: 'Inbox' });
@@ -272,7 +252,7 @@ test('shares: the wizard step makes Inbox and Notes and sets the folder password
 test('shares at 375x812: the step and the Shares page on a phone', async (t) => {
   const walk = await begin(t, 375, 812);
   const { page, w, shot } = walk;
-  await wizardToShares(walk);
+  await toShares(walk);
   await page.getByLabel(/Another folder/).fill('Scans');
   const samba = !(await page.getByTestId('smb-missing').isVisible());
   if (samba) await page.getByLabel('Use the same password as for this web page').check();
@@ -331,7 +311,7 @@ test('shares without Samba: the step says so plainly, the folders are still made
   t.after(() => rm(empty, { recursive: true, force: true }));
   const walk = await begin(t, 1280, 800, { HEARTH_SAMBA_DIR: empty });
   const { page, w, shot } = walk;
-  await wizardToShares(walk);
+  await toShares(walk);
   const missing = page.getByTestId('smb-missing');
   await missing.waitFor();
   assert.match(await missing.innerText(), /not installed/);
