@@ -193,6 +193,22 @@ test('a renamed file and a copy of known bytes cost no model call; temp and syst
   assert.equal(docs.filter((x) => x.name.includes('lock') || x.name.startsWith('~') || x.name.endsWith('.tmp') || x.name.startsWith('.')).length, 0);
 });
 
+test('a file renamed while its job waits is read at its new name, once', async () => {
+  assert.equal((await owner.put('/api/agents/paused', { paused: true })).status, 200);
+  await writeFile(join(inbox, 'draft.txt'), 'Draft of the club rules, renamed before anyone read it.');
+  await waitFor('draft.txt queued', async () => (await owner.get('/api/agents')).body.agents.find((a: { id: string }) => a.id === 'librarian').counts.queued === 1);
+  await rename(join(inbox, 'draft.txt'), join(inbox, 'club rules.txt'));
+  await waitFor('the job to follow the rename', async () => {
+    const jobs = (await owner.get('/api/jobs?agent=librarian&state=queued')).body.jobs as Array<{ input: { path: string } }>;
+    return jobs.length === 1 && jobs[0]!.input.path === 'club rules.txt';
+  });
+  assert.equal((await owner.put('/api/agents/paused', { paused: false })).status, 200);
+  await waitFor('club rules.txt filed', async () => ((await settled()) ? await docAt('club rules.txt') : null));
+  assert.equal(await docAt('draft.txt'), undefined);
+  const runs = (await librarianRuns()).filter((x) => x.input.path === 'club rules.txt' || x.input.path === 'draft.txt');
+  assert.equal(runs.length, 1, 'one run, at the new name');
+});
+
 test('a file still being written is read once, after its last write', async () => {
   const path = join(inbox, 'growing.txt');
   let content = 'Growing report.\n';

@@ -106,6 +106,7 @@ export class Agents implements Module {
       memory: this.memory,
       grant: (agent, share, access) => this.grant(agent, share, access),
       agent: (id) => this.find(id) ?? null,
+      whereNow: (share, sha256, notPath) => this.files.sameContent(share, sha256, notPath, 1)[0] ?? null,
     };
     this.pipelines = {
       librarian: librarianPipeline(deps),
@@ -305,6 +306,8 @@ export class Agents implements Module {
         continue; // its own notes: reading them would feed the agent its own output forever
       }
       const { job, created } = this.options.queue.enqueue(a.id, 'folder', input, f.sha256);
+      // Renamed before its job ran: the job reads it where it is now.
+      if (!created && (job.state === 'queued' || job.state === 'failed')) this.options.queue.retarget(job.id, input);
       if (!created && job.state === 'done') {
         if (this.library.relocate(a.id, f.sha256, f.share, f.path)) {
           this.activity.add('file.moved', `${f.renamedFrom ? `${f.share}/${f.renamedFrom} is now` : 'Known content reappeared as'} ${f.share}/${f.path}: already filed, nothing to redo.`, { agent: a.id, data: { share: f.share, path: f.path, from: f.renamedFrom } });

@@ -122,6 +122,11 @@ export class JobQueue {
     });
   }
 
+  /** A waiting job's input changes (its file was renamed before it ran); a running or finished one is left alone. */
+  retarget(id: number, input: unknown): boolean {
+    return this.s.retarget.run({ id, input: JSON.stringify(input ?? null), now: this.now() }).changes === 1;
+  }
+
   /** An agent was removed: its waiting jobs will never run; they are kept as dead, with the reason, not left queued. */
   abandon(agent: string, reason: string): number {
     return this.store.transaction(() => this.s.abandon.run({ agent, now: this.now(), error: reason }).changes);
@@ -208,6 +213,7 @@ export class JobQueue {
       nextAt: st(`SELECT min(next_attempt_at) AS at FROM jobs WHERE state IN ('queued', 'failed')
                   AND agent NOT IN (SELECT value FROM json_each(@skip))`),
       release: st(`UPDATE jobs SET state = 'queued', attempts = max(0, attempts - 1), next_attempt_at = @now, started_at = NULL, updated_at = @now WHERE id = @id`),
+      retarget: st(`UPDATE jobs SET input = @input, updated_at = @now WHERE id = @id AND state IN ('queued', 'failed')`),
       abandon: st(`UPDATE jobs SET state = 'dead', last_error = @error, finished_at = @now, updated_at = @now
                     WHERE agent = @agent AND state IN ('queued', 'failed')`),
       again: st(`UPDATE jobs SET state = 'queued', attempts = 0, next_attempt_at = @now, finished_at = NULL, updated_at = @now WHERE id = @id`),

@@ -29,6 +29,8 @@ export interface PipelineDeps {
   grant(agent: AgentConfig, share: string, access: 'read' | 'read-write'): PathGuard;
   /** The agent's settings as they are now. */
   agent(id: string): AgentConfig | null;
+  /** Where these bytes are now in the share, if the file was renamed while its job ran; null when unknown. */
+  whereNow(share: string, sha256: string, notPath: string): string | null;
 }
 
 /** Files above this are filed by name and size only: reading them would hold too much memory. */
@@ -97,8 +99,16 @@ export function librarianPipeline(deps: PipelineDeps) {
       return { documentId: known.id, already: true, moved };
     }
 
-    const doc = await readDocument(deps.grant(agent, input.share, 'read'), input);
-    if ('skipped' in doc) return doc;
+    const guard = deps.grant(agent, input.share, 'read');
+    let doc = await readDocument(guard, input);
+    if ('skipped' in doc) {
+      // Renamed while this job ran: the same bytes are read at their new place, once.
+      const moved = deps.whereNow(input.share, input.sha256, input.path);
+      if (!moved) return doc;
+      input.path = moved;
+      doc = await readDocument(guard, input);
+      if ('skipped' in doc) return doc;
+    }
     const { name, format, text, size, mtime, extracted } = doc;
 
     let filing: Filing | null = null;
