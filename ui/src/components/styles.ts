@@ -471,6 +471,64 @@ export const shared = css`
   }
 `;
 
+/**
+ * A data table (runs, energy): muted headings, ruled rows, tabular numbers in td.num. On a phone
+ * the headings go and each row wraps as one block, every cell prefixed by its data-label.
+ */
+export const dataTableStyles = css`
+  table {
+    width: 100%;
+    border-collapse: collapse;
+    font-size: 0.9rem;
+  }
+  th {
+    text-align: left;
+    font-weight: 600;
+    font-size: 0.8rem;
+    color: var(--hearth-muted);
+    padding: 0 0.6rem 0.4rem 0;
+    white-space: nowrap;
+  }
+  td {
+    padding: 0.5rem 0.6rem 0.5rem 0;
+    border-top: 1px solid var(--hearth-border);
+    vertical-align: top;
+  }
+  td.num {
+    font-variant-numeric: tabular-nums;
+    white-space: nowrap;
+  }
+  @media (max-width: 600px) {
+    thead {
+      display: none;
+    }
+    table,
+    tbody,
+    tr,
+    td {
+      display: block;
+    }
+    tr {
+      display: flex;
+      flex-wrap: wrap;
+      align-items: baseline;
+      gap: 0.2rem 1rem;
+      padding: 0.6rem 0;
+      border-top: 1px solid var(--hearth-border);
+    }
+    td {
+      border: 0;
+      padding: 0;
+    }
+    td[data-label]::before {
+      content: attr(data-label) ': ';
+      color: var(--hearth-muted);
+      font-size: 0.82rem;
+      font-weight: 400;
+    }
+  }
+`;
+
 /** A modal <dialog> (showModal) with a form in it. */
 export const dialogStyles = css`
   dialog {

@@ -4,6 +4,7 @@ import { agentsApi, type JobView, type RunView } from '../../data/agents.js';
 import { OUTCOME, agoText, formatCount, formatMs, whenText } from '../../components/agent-view.js';
 import { formAlert } from '../../components/form.js';
 import { AgentSection } from './section.js';
+import { dataTableStyles } from '../../components/styles.js';
 
 const RUNS = 10;
 
@@ -36,31 +37,10 @@ export class AgentRuns extends AgentSection {
 
   static override styles = [
     ...AgentSection.styles,
+    dataTableStyles,
     css`
       .wrap {
         overflow-x: auto;
-      }
-      table {
-        width: 100%;
-        border-collapse: collapse;
-        font-size: 0.9rem;
-      }
-      th {
-        text-align: left;
-        font-weight: 600;
-        font-size: 0.8rem;
-        color: var(--hearth-muted);
-        padding: 0 0.6rem 0.4rem 0;
-        white-space: nowrap;
-      }
-      td {
-        padding: 0.5rem 0.6rem 0.5rem 0;
-        border-top: 1px solid var(--hearth-border);
-        vertical-align: top;
-      }
-      td.num {
-        font-variant-numeric: tabular-nums;
-        white-space: nowrap;
       }
       td.what {
         overflow-wrap: anywhere;
@@ -76,39 +56,13 @@ export class AgentRuns extends AgentSection {
         overflow-wrap: anywhere;
       }
       @media (max-width: 600px) {
-        thead {
-          display: none;
-        }
-        table,
-        tbody,
-        tr,
-        td {
-          display: block;
-        }
-        tr {
-          display: flex;
-          flex-wrap: wrap;
-          align-items: baseline;
-          gap: 0.2rem 1rem;
-          padding: 0.6rem 0;
-          border-top: 1px solid var(--hearth-border);
-        }
         tr.error-row {
           border-top: 0;
           padding-top: 0;
         }
-        td {
-          border: 0;
-          padding: 0;
-        }
         td.what,
         td.run-error {
           flex-basis: 100%;
-        }
-        td[data-label]::before {
-          content: attr(data-label) ': ';
-          color: var(--hearth-muted);
-          font-size: 0.82rem;
         }
       }
     `,

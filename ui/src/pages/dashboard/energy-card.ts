@@ -2,7 +2,7 @@ import { LitElement, css, html, nothing, type TemplateResult } from 'lit';
 import type { AgentEnergy, EnergyPeriod, EnergyReport } from '../../data/telemetry.js';
 import { modelStatus } from '../../data/model-status.js';
 import { icon } from '../../components/icons.js';
-import { shared } from '../../components/styles.js';
+import { dataTableStyles, shared } from '../../components/styles.js';
 import { formatCount } from '../../components/agent-view.js';
 import { modelViewStyles } from '../../components/model-view.js';
 import { shareViewStyles } from '../../components/share-view.js';
@@ -24,6 +24,7 @@ export class EnergyCard extends LitElement {
     telemetryViewStyles,
     modelViewStyles,
     shareViewStyles,
+    dataTableStyles,
     css`
       .card {
         display: grid;
@@ -52,31 +53,9 @@ export class EnergyCard extends LitElement {
       .wrap {
         overflow-x: auto;
       }
-      table {
-        width: 100%;
-        border-collapse: collapse;
-        font-size: 0.92rem;
-      }
-      th {
-        text-align: left;
-        font-weight: 600;
-        font-size: 0.8rem;
-        color: var(--hearth-muted);
-        padding: 0 0.75rem 0.4rem 0;
-        white-space: nowrap;
-      }
-      th.num {
-        text-align: right;
-      }
-      td {
-        padding: 0.5rem 0.75rem 0.5rem 0;
-        border-top: 1px solid var(--hearth-border);
-        vertical-align: top;
-      }
+      th.num,
       td.num {
         text-align: right;
-        font-variant-numeric: tabular-nums;
-        white-space: nowrap;
       }
       td.agent {
         font-weight: 600;
@@ -86,39 +65,11 @@ export class EnergyCard extends LitElement {
         color: var(--hearth-muted);
       }
       @media (max-width: 600px) {
-        thead {
-          display: none;
-        }
-        table,
-        tbody,
-        tr,
-        td {
-          display: block;
-        }
-        tr {
-          display: flex;
-          flex-wrap: wrap;
-          align-items: baseline;
-          gap: 0.2rem 1rem;
-          padding: 0.6rem 0;
-          border-top: 1px solid var(--hearth-border);
-        }
-        td {
-          border: 0;
-          padding: 0;
-          text-align: left;
-        }
         td.num {
           text-align: left;
         }
         td.agent {
           flex-basis: 100%;
-        }
-        td[data-label]::before {
-          content: attr(data-label) ': ';
-          color: var(--hearth-muted);
-          font-size: 0.82rem;
-          font-weight: 400;
         }
       }
     `,
