@@ -58,6 +58,7 @@ export async function runDaemon(settings: DaemonSettings): Promise<void> {
     catalogPath: process.env.HEARTH_CATALOG || undefined,
     allowLoopbackHttp: process.env.HEARTH_ALLOW_LOOPBACK_HTTP === '1',
     smb: settings.smb,
+    appliance: process.env.HEARTH_APPLIANCE === '1',
     agents: { settleMs: settleMs(process.env.HEARTH_AGENT_SETTLE_MS) },
     telemetry: {
       sampling: sampling(process.env.HEARTH_TELEMETRY_SAMPLING),

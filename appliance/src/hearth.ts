@@ -10,6 +10,7 @@ import { Auth, type AuthOptions } from './auth/auth.js';
 import { authRoutes } from './auth/routes.js';
 import { sessionToken } from './auth/cookies.js';
 import { Device } from './device/device.js';
+import { FactoryReset } from './device/factory-reset.js';
 import { SetupWizard } from './setup/setup-wizard.js';
 import { HttpServer } from './http/http-server.js';
 import { ControlSocket } from './control/control-socket.js';
@@ -46,6 +47,8 @@ export interface HearthOptions {
   agents?: { settleMs?: number };
   /** Fixture /sys and /proc trees for the sensors (tests). */
   telemetry?: { sysRoot?: string; procRoot?: string; sampling?: boolean };
+  /** Running on the box itself (HEARTH_APPLIANCE=1), where a factory reset request reboots it. */
+  appliance?: boolean;
 }
 
 export const DEFAULT_UI_ROOT = fileURLToPath(new URL('../../ui/dist', import.meta.url));
@@ -53,6 +56,7 @@ export const DEFAULT_UI_ROOT = fileURLToPath(new URL('../../ui/dist', import.met
 /** The composition root: builds every module, starts them in order, stops them in reverse. */
 export class Hearth {
   readonly log: Logger;
+  readonly factoryReset: FactoryReset;
   readonly config: ConfigStore;
   readonly store: HearthDatabase;
   readonly jobs: JobQueue;
@@ -73,11 +77,12 @@ export class Hearth {
   constructor(readonly options: HearthOptions) {
     const log = (this.log = options.log ?? createLogger());
     const dataDir = resolve(options.dataDir);
+    this.factoryReset = new FactoryReset(dataDir, log.child('factory-reset'));
     this.config = new ConfigStore(dataDir, log.child('config'));
     this.store = new HearthDatabase(dataDir, log.child('store'));
     this.jobs = new JobQueue(this.store);
     this.auth = new Auth(this.config, log.child('auth'), options.auth);
-    this.device = new Device(this.config);
+    this.device = new Device(this.config, { appliance: options.appliance, log: log.child('device') });
     this.setup = new SetupWizard(this.config, this.auth, this.device, log.child('setup'));
     const models = (this.models = new ModelManager({
       config: this.config,
@@ -159,6 +164,7 @@ export class Hearth {
     }
     // Order matters: state first, then the parts that use it, then the doors to the outside.
     this.modules = [
+      this.factoryReset, // before anything reads the data dir
       this.config,
       this.store,
       this.auth,

@@ -1,10 +1,11 @@
-import { readFile, unlink } from 'node:fs/promises';
+import { access, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ConfigStore } from '../config/config-store.js';
 import type { Session } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { Module } from '../module.js';
 import { writeFileAtomic } from '../config/atomic-file.js';
+import { RESET_PASSWORD_REQUEST } from '../device/factory-reset.js';
 import { badRequest, conflict, Problem, tooManyAttempts, unauthorized } from '../http/problem.js';
 import { FailureRateLimiter } from './rate-limiter.js';
 import {
@@ -76,8 +77,29 @@ export class Auth implements Module {
   }
 
   async start(): Promise<void> {
+    await this.passwordResetRequested();
     if (this.claimable) await this.ensureSetupCode();
     await this.pruneSessions();
+  }
+
+  /**
+   * `<data>/reset-password-request` (first boot writes it for a `hearth-reset-password` file on the
+   * boot partition): the same as `hearth reset-password`, then the request is spent.
+   */
+  private async passwordResetRequested(): Promise<void> {
+    const marker = join(this.config.dataDir, RESET_PASSWORD_REQUEST);
+    try {
+      await access(marker);
+    } catch {
+      return;
+    }
+    if (this.config.data.auth.owner) {
+      this.log.warn('password reset requested from the boot partition');
+      await this.resetPassword();
+    } else {
+      this.log.info('password reset requested, but the box has no owner yet: nothing to reset');
+    }
+    await unlink(marker);
   }
 
   async stop(): Promise<void> {

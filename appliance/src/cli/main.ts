@@ -11,6 +11,7 @@ import { modelCommand, tokenCommand } from './model-commands.js';
 import { shareCommand, smbPasswordCommand } from './share-commands.js';
 import { agentCommand, askCommand, libraryCommand } from './agent-commands.js';
 import { energyCommand, telemetryCommand } from './telemetry-commands.js';
+import { factoryResetCommand, initCommand } from './device-commands.js';
 
 const USAGE = `Usage: hearth <command> [options]
 
@@ -24,6 +25,11 @@ Commands:
                                      change the name shown on the network and/or the extra host name
                                      (--hostname "" removes it; hearth-xxxx.local always answers)
   reset-password                     clear the owner's password and make a new setup code (data kept)
+  factory-reset [--yes] [--no-reboot]
+                                     erase everything (asks to type the box's hearth-xxxx name); on the box
+                                     it restarts into the reset, elsewhere it happens when hearthd next starts
+  init [--hostname HOST]             first boot, before hearthd starts: make the identity and the setup code,
+                                     carry out a requested reset, set the host name once
   version                            print the version
   model ls | use ID | rm ID          the models on the box; the active one serves every request
   model pull ID|URL [--override] [--allow-unverified]
@@ -85,6 +91,7 @@ async function main(argv: string[]): Promise<number> {
       description: { type: 'string' },
       'delete-files': { type: 'boolean', default: false },
       yes: { type: 'boolean', default: false },
+      'no-reboot': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -193,6 +200,10 @@ async function main(argv: string[]): Promise<number> {
       print(flags, device, `Renamed: ${device.name}, at ${device.localNames.join(' and ')}.`);
       return 0;
     }
+    case 'init':
+      return initCommand({ ...flags, print: (v, h) => print(flags, v, h), hostname: values.hostname });
+    case 'factory-reset':
+      return factoryResetCommand({ ...flags, print: (v, h) => print(flags, v, h), yes: values.yes ?? false, noReboot: values['no-reboot'] ?? false, env: process.env });
     case 'reset-password': {
       const r = await callDaemon<{ setupCode: string }>(flags.dataDir, 'POST', '/reset-password');
       print(flags, r, `The owner's password is cleared and everyone is signed out; all data is kept.\nOpen the box's page and claim it with this setup code to set a new password:\n\n  ${r.setupCode}\n`);

@@ -6,6 +6,8 @@ import { badRequest, unauthorized } from '../http/problem.js';
 import { bodyObject } from '../http/middleware.js';
 import { checkDeviceName, checkHostname, factoryHostname } from './names.js';
 import { VERSION } from '../version.js';
+import type { Logger } from '../log.js';
+import { requestFactoryReset } from './factory-reset.js';
 
 export interface DeviceView {
   id: string;
@@ -22,9 +24,23 @@ export interface DeviceView {
 }
 
 /** The box's identity (made once, in config) and its names: display name and host names. */
+export interface DeviceOptions {
+  /** Running on the box (HEARTH_APPLIANCE=1): a factory reset request makes it reboot into the reset at once. */
+  appliance?: boolean;
+  log?: Logger;
+}
+
+export interface FactoryResetAnswer {
+  requested: true;
+  message: string;
+}
+
 export class Device implements Module {
   readonly name = 'device';
-  constructor(private readonly config: ConfigStore) {}
+  constructor(
+    private readonly config: ConfigStore,
+    private readonly options: DeviceOptions = {},
+  ) {}
   async start(): Promise<void> {}
   async stop(): Promise<void> {}
 
@@ -75,6 +91,31 @@ export class Device implements Module {
     return patch;
   }
 
+  /**
+   * Erase the box: `confirm` must be its factory host name, typed exactly. Only writes the request;
+   * on the box a root path unit reboots into the reset, elsewhere it happens when hearthd next starts.
+   */
+  async requestFactoryReset(confirm: unknown): Promise<FactoryResetAnswer> {
+    const expected = factoryHostname(this.config.data.device.suffix);
+    if (confirm !== expected) {
+      throw badRequest(
+        typeof confirm === 'string' && confirm.trim() !== ''
+          ? `That is not this box's name. To erase it, type ${expected} exactly.`
+          : `To erase the box, type its name, ${expected}.`,
+        { field: 'confirm', expected },
+      );
+    }
+    await requestFactoryReset(this.config.dataDir, 'ui');
+    this.options.log?.warn('factory reset requested from the web page');
+    const after = `It comes back unclaimed at http://${expected}.local with a new setup code, shown on its screen or console.`;
+    return {
+      requested: true,
+      message: this.options.appliance
+        ? `The box is restarting to erase everything. ${after}`
+        : `The reset happens when hearthd next starts (this is not the box itself, so nothing restarts now). ${after}`,
+    };
+  }
+
   routes(): Router {
     const r = new Router();
     r.get('/health', (ctx) => {
@@ -90,6 +131,12 @@ export class Device implements Module {
       if (!ctx.state.user) throw unauthorized();
       const body = bodyObject(ctx);
       ctx.body = await this.rename({ name: body.name, hostname: body.hostname });
+    });
+    r.post('/device/factory-reset', async (ctx) => {
+      if (!ctx.state.user) throw unauthorized();
+      const body = bodyObject(ctx);
+      ctx.body = await this.requestFactoryReset(body.confirm);
+      ctx.status = 202;
     });
     return r;
   }
