@@ -1,5 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { launchBrowser, shooter, watch } from '../helpers/browser.js';
 import { controlRequest, removeDir, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
@@ -178,4 +180,60 @@ test('settings: price and thresholds set through the page, a bad value refused w
   await phoneShot('warn-refused', p.getByTestId('temperature'));
   await phoneShot('quiet', p.getByTestId('quiet'));
   assert.deepEqual(pw.problems, [], 'no console errors, CSP violations or unexpected failed requests at 375x812');
+});
+
+test('factory reset: the danger card asks for the box’s name, then the app shows that the box is resetting; 375 and 1280 px', async (t) => {
+  assert.ok(browser, 'the browser did not start');
+  const d: RunningDaemon = await startDaemon({ env: { HEARTH_SMB: 'off' } });
+  const contexts: BrowserContext[] = [];
+  t.after(async () => {
+    for (const c of contexts) await c.close().catch(() => undefined);
+    await d.stop();
+    await removeDir(d.dataDir);
+  });
+  const setup = await controlRequest(d.socketPath, 'POST', '/setup', { owner: OWNER, password: PASSWORD, name: 'Study Hearth' });
+  assert.equal(setup.status, 200, JSON.stringify(setup.body));
+  const suffix = JSON.parse(await readFile(join(d.dataDir, 'config.json'), 'utf8')).device.suffix as string;
+  const name = `hearth-${suffix}`;
+  const marker = join(d.dataDir, 'factory-reset-request');
+
+  for (const [width, height, mobile] of [
+    [1280, 800, false],
+    [375, 812, true],
+  ] as const) {
+    const context = await browser.newContext({ viewport: { width, height }, isMobile: mobile, hasTouch: mobile });
+    contexts.push(context);
+    context.setDefaultTimeout(15_000);
+    const page = await context.newPage();
+    const w = await watch(context, page);
+    const shot = shooter(page, 'factory-reset', width, height);
+    await openSettings(page, d.url);
+
+    const card = page.getByRole('region', { name: 'Factory reset' });
+    await card.waitFor();
+    const input = card.getByLabel(`Type ${name} to confirm`);
+    const erase = card.getByRole('button', { name: 'Erase everything' });
+    assert.ok(await erase.isDisabled(), 'disabled until the name is typed');
+    await input.fill(name.toUpperCase());
+    assert.ok(await erase.isDisabled(), 'the name must match exactly');
+    await input.fill(name);
+    assert.ok(await erase.isEnabled());
+    await shot('typed', card);
+
+    if (width === 1280) {
+      await input.fill('hearth-0000');
+      assert.ok(await erase.isDisabled());
+      assert.deepEqual(w.problems, [], `no console errors, CSP violations or unexpected failed requests at ${width}x${height}`);
+      await context.close();
+      continue;
+    }
+    await erase.click();
+    await heading(page, 'Your box is resetting').waitFor();
+    const status = page.getByRole('status').filter({ hasText: 'hearthd next starts' });
+    await status.waitFor();
+    assert.ok(await page.getByRole('link', { name: `http://${name}.local` }).isVisible());
+    await shot('resetting');
+    assert.ok(await stat(marker).then(() => true), 'the request is in the data dir');
+    assert.deepEqual(w.problems, [], `no console errors, CSP violations or unexpected failed requests at ${width}x${height}`);
+  }
 });

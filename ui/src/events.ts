@@ -14,6 +14,8 @@ export interface HearthEvents {
   'hearth-state': { state: SetupState };
   /** Ask the server where we are again (after sign in or out, or an expired session); `notice` is shown after. */
   'hearth-refresh': { notice?: string; signedOut?: boolean };
+  /** The owner asked for a factory reset: the shell shows that the box is resetting. */
+  'factory-reset': { factoryHostname: string; message: string };
   /** The box was renamed. */
   'device-changed': { device: DeviceView };
   /** A model download started (or the demo model was made): `name` is the model's. */

@@ -30,12 +30,15 @@ export class HearthApp extends LitElement {
     notice: { state: true },
     loadError: { state: true },
     retrying: { state: true },
+    resetting: { state: true },
   };
   declare state: SetupState | null;
   declare path: string;
   declare notice: string;
   declare loadError: ApiError | null;
   declare retrying: boolean;
+  /** A factory reset was asked for: nothing else is shown from now on (the box is going away). */
+  declare resetting: { factoryHostname: string; message: string } | null;
   /** Where a signed-out visitor was headed, to go there after signing in. */
   private afterSignIn = '/';
 
@@ -46,6 +49,10 @@ export class HearthApp extends LitElement {
     this.notice = '';
     this.loadError = null;
     this.retrying = false;
+    this.resetting = null;
+    this.addEventListener('factory-reset', (e) => {
+      this.resetting = (e as HearthEvent<'factory-reset'>).detail;
+    });
     this.addEventListener('hearth-state', (e) => this.apply((e as HearthEvent<'hearth-state'>).detail.state));
     this.addEventListener('hearth-refresh', (e) => {
       const { notice, signedOut } = (e as HearthEvent<'hearth-refresh'>).detail;
@@ -101,6 +108,21 @@ export class HearthApp extends LitElement {
       }
       .problem p {
         margin: 0;
+      }
+      .resetting {
+        max-width: 32rem;
+        display: grid;
+        gap: 0.75rem;
+        justify-items: start;
+      }
+      .resetting h1 {
+        margin: 0;
+      }
+      .resetting p {
+        margin: 0;
+      }
+      .resetting a {
+        overflow-wrap: anywhere;
       }
     `,
   ];
@@ -163,6 +185,7 @@ export class HearthApp extends LitElement {
   }
 
   protected override render() {
+    if (this.resetting) return this.resettingScreen(this.resetting);
     if (this.loadError && !this.state) {
       return html`<div class="center">
         <main class="card problem" role="alert">
@@ -186,6 +209,22 @@ export class HearthApp extends LitElement {
       case 'main':
         return html`<hearth-main .state=${this.state} .path=${this.path}></hearth-main>`;
     }
+  }
+
+  private resettingScreen(r: { factoryHostname: string; message: string }) {
+    const address = `http://${r.factoryHostname}.local`;
+    return html`<div class="center">
+      <main class="card resetting" aria-labelledby="resetting-title">
+        ${logo(48)}
+        <h1 id="resetting-title" tabindex="-1">Your box is resetting</h1>
+        <p role="status">${r.message}</p>
+        <p>When it is back, open <a href=${address}>${address}</a> and claim it as if it were new.</p>
+      </main>
+    </div>`;
+  }
+
+  protected override updated(changed: Map<string, unknown>): void {
+    if (changed.has('resetting') && this.resetting) this.renderRoot.querySelector<HTMLElement>('#resetting-title')?.focus();
   }
 }
 customElements.define('hearth-app', HearthApp);

@@ -268,6 +268,8 @@ export const api = {
 
   device: () => request<DeviceView>('GET', '/device'),
   renameDevice: (patch: { name?: string; hostname?: string }) => request<DeviceView>('PUT', '/device', patch),
+  /** Erase the box: `confirm` is its factory host name, typed. Answers at once; the reset follows. */
+  factoryReset: (confirm: string) => request<{ requested: true; message: string }>('POST', '/device/factory-reset', { confirm }),
 
   models: () => request<ModelsView>('GET', '/models'),
   /** Start a download (the demo model is made on the box at once: `installed` is set, `download` null). */

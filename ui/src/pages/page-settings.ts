@@ -7,6 +7,7 @@ import { fire, type HearthEvent } from '../events.js';
 import { LoadedPage, Page, pageHead } from './page.js';
 import { telemetryApi, type TelemetrySettingsView } from '../data/telemetry.js';
 import './settings/telemetry-cards.js';
+import './settings/factory-reset-card.js';
 import { SettingsForm } from './settings/settings-form.js';
 
 /** Settings: rename the box, change the owner password; power and cost, temperature, quiet hours and alerts. */
@@ -37,7 +38,7 @@ export class PageSettings extends LoadedPage<TelemetrySettingsView> {
   protected override render() {
     const v = this.view;
     return html`
-      ${pageHead('Settings', "Your box's name on the network, the owner password, and how it watches power and heat.")}
+      ${pageHead('Settings', "Your box's name on the network, the owner password, how it watches power and heat, and erasing it.")}
       <div class="forms" @telemetry-settings-changed=${this.onTelemetrySaved}>
         <hearth-settings-name .state=${this.state}></hearth-settings-name>
         <hearth-settings-password .username=${this.state.username ?? ''}></hearth-settings-password>
@@ -47,6 +48,7 @@ export class PageSettings extends LoadedPage<TelemetrySettingsView> {
               <hearth-settings-temperature .view=${v}></hearth-settings-temperature>
               <hearth-settings-quiet .view=${v}></hearth-settings-quiet>`
           : this.waitOrProblem('Loading the power and temperature settings…')}
+        <hearth-settings-factory-reset .factoryHostname=${this.state.device.factoryHostname}></hearth-settings-factory-reset>
       </div>
     `;
   }
