@@ -10,6 +10,10 @@ declare -A need=(
   [/usr/sbin/ip]=iproute2
   [/usr/sbin/smbd]=samba
   [/usr/bin/smbclient]=smbclient
+  [/usr/bin/mcopy]=mtools
+  [/usr/sbin/mkfs.vfat]=dosfstools
+  [/usr/sbin/sfdisk]=fdisk
+  [/usr/bin/zstd]=zstd
 )
 missing=()
 for path in "${!need[@]}"; do

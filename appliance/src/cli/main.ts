@@ -54,6 +54,9 @@ Commands:
   ask QUESTION                       a question answered from your files, with its sources
   telemetry                          the current readings (load, memory, temperatures, power) with their sources
   energy                             energy and cost today, this week and month, and per agent
+  flash IMAGE DEVICE-OR-FILE [--provision FILE.json] [--yes]
+                                     write a Hearth image (.img or .img.zst) to a disk, verify it,
+                                     and put a provisioning file on its boot partition
 
 Options:
   --json                             machine-readable output
@@ -92,6 +95,7 @@ async function main(argv: string[]): Promise<number> {
       'delete-files': { type: 'boolean', default: false },
       yes: { type: 'boolean', default: false },
       'no-reboot': { type: 'boolean', default: false },
+      provision: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -138,6 +142,16 @@ async function main(argv: string[]): Promise<number> {
     if (command === 'library') return libraryCommand(positionals[1], positionals.slice(2).join(' ') || undefined, ctx);
     if (positionals.length > 3) throw new CliError(`Unexpected argument "${positionals[3]}". See \`hearth help\`.`);
     return agentCommand(positionals[1], positionals[2], ctx);
+  }
+  if (command === 'flash') {
+    // The flash helper lives in provisioning/ (compiled on its own); loaded only for this command.
+    type FlashCommand = (o: { image?: string; target?: string; provision?: string; yes?: boolean; extra?: string[] }) => Promise<number>;
+    const url = new URL('../../../provisioning/dist/provisioning/src/flash.js', import.meta.url);
+    const mod = (await import(url.href).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ERR_MODULE_NOT_FOUND') throw err;
+      throw new CliError('The flash helper is not built: run `npm run build` (it builds provisioning/ too).');
+    })) as { flashCommand: FlashCommand };
+    return mod.flashCommand({ image: positionals[1], target: positionals[2], provision: values.provision, yes: values.yes, extra: positionals.slice(3) });
   }
   if (positionals.length > 1) throw new CliError(`Unexpected argument "${positionals[1]}". See \`hearth help\`.`);
   if (command === 'telemetry' || command === 'energy') {
