@@ -1,4 +1,4 @@
-import { lstat, readdir, rmdir, unlink, readFile } from 'node:fs/promises';
+import { lstat, readdir, readFile, rmdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../log.js';
 import type { Module } from '../module.js';
@@ -38,7 +38,7 @@ export async function factoryResetRequested(dataDir: string): Promise<boolean> {
  * inside are left alone. `keep` (a name in `dir`) goes last, so an interrupted wipe starts again.
  */
 export async function wipeDirectory(dir: string, log: Logger, keep?: string): Promise<{ removed: number; skipped: string[] }> {
-  const root = await lstat(dir);
+  const root = await stat(dir); // the data dir itself may be a link; what is inside it is never followed
   const skipped: string[] = [];
   let removed = 0;
   const wipe = async (path: string, top: boolean): Promise<boolean> => {
