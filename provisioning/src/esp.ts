@@ -61,11 +61,11 @@ function mtoolsError(what: string, err: unknown): Error {
   return new Error(`${what}: ${msg}`);
 }
 
-/** Write (or replace) a file in the root of the ESP. */
+/** Write (or replace) a file in the ESP; `name` may include existing folders ("loader/entries/x.conf"). */
 export async function espWriteFile(diskPath: string, name: string, content: string | Buffer, offset?: number): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'hearth-esp-'));
   try {
-    const src = join(dir, name);
+    const src = join(dir, 'content');
     await writeFile(src, content, { mode: 0o600 });
     await run('mcopy', ['-o', '-i', await image(diskPath, offset), src, `::/${name}`], { env: env() });
   } catch (err) {

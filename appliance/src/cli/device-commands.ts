@@ -138,7 +138,7 @@ async function askLine(prompt: string): Promise<string> {
 
 /**
  * `hearth factory-reset [--yes] [--no-reboot]`. On the box (an ESP with EFI/ at HEARTH_ESP_DIR, default
- * /boot/efi) it leaves `hearth-factory-reset` there and reboots: early boot formats the data partition.
+ * /efi) it leaves `hearth-factory-reset` there and reboots: early boot formats the data partition.
  * Elsewhere it leaves the request in the data dir, carried out when hearthd next starts.
  */
 export async function factoryResetCommand(ctx: Ctx & { yes: boolean; noReboot: boolean; env: NodeJS.ProcessEnv }): Promise<number> {
@@ -152,7 +152,7 @@ export async function factoryResetCommand(ctx: Ctx & { yes: boolean; noReboot: b
     const answer = (await askLine(`Type ${expected} to confirm: `)).trim();
     if (answer !== expected) throw new CliError(`Not confirmed: you typed "${answer}", not ${expected}. Nothing was changed.`);
   }
-  const esp = ctx.env.HEARTH_ESP_DIR || '/boot/efi';
+  const esp = ctx.env.HEARTH_ESP_DIR || '/efi';
   const after = `It comes back unclaimed${name ? ` at http://${name}.local` : ''} with a new setup code, shown on its screen or console.`;
   if (await isDirectory(join(esp, 'EFI'))) {
     const path = join(esp, ESP_FACTORY_RESET_FILE);
