@@ -44,6 +44,10 @@ function writeAtomic(path: string, content: string, mode = 0o644): void {
   fsyncSync(fd);
   closeSync(fd);
   renameSync(tmp, path);
+  // The rename itself must reach the disk too (the boot partition is FAT: no journal).
+  const dir = openSync(dirname(path), 'r');
+  fsyncSync(dir);
+  closeSync(dir);
 }
 
 function serviceIds(): { uid: number; gid: number } {

@@ -4,10 +4,11 @@
 // throughput against cp and the time from an SMB upload to hearthd knowing of the file; the agents'
 // pipeline cost per document, the time from a file's last write to its job starting, and hearthd's
 // cost with 2,000 jobs queued (about 10 minutes: 1,000 documents go through the demo model); telemetry: CPU per
-// sample, hearthd's idle CPU and wake-ups with sampling on and off, and the size of a year of minute history.
+// sample, hearthd's idle CPU and wake-ups with sampling on and off, and the size of a year of minute history;
+// the image: build time, raw and compressed size, and boot to /api/health against a plain boot (QEMU, TCG).
 // Prints a table and writes bench-results.json. Measures only; asserts nothing. Progress goes to stderr.
 //
-// HEARTH_BENCH_IDLE_SECONDS (default 60) sets the idle window; HEARTH_BENCH_ONLY=system,smb,agents,telemetry,bandwidth,download,models
+// HEARTH_BENCH_IDLE_SECONDS (default 60) sets the idle window; HEARTH_BENCH_ONLY=system,smb,agents,telemetry,image,bandwidth,download,models
 // runs only the named parts (for working on one of them; the results file then holds only those).
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
@@ -22,9 +23,10 @@ import { bandwidthBound, directNodeLlamaCpp, throughHearthd } from './models.js'
 import { smbFigures } from './smb.js';
 import { idleCost, startupTime, wizardWeight } from './system.js';
 import { telemetryFigures } from './telemetry.js';
+import { imageFigures } from './image.js';
 
 const IDLE_SECONDS = Number(process.env.HEARTH_BENCH_IDLE_SECONDS ?? 60);
-const PARTS = ['system', 'smb', 'agents', 'telemetry', 'bandwidth', 'download', 'models'] as const;
+const PARTS = ['system', 'smb', 'agents', 'telemetry', 'image', 'bandwidth', 'download', 'models'] as const;
 const only = process.env.HEARTH_BENCH_ONLY?.split(',').map((s) => s.trim());
 const wanted = (part: (typeof PARTS)[number]) => !only || only.includes(part);
 
@@ -41,6 +43,7 @@ if (wanted('system')) {
 if (wanted('smb')) await smbFigures(figures);
 if (wanted('agents')) await agentFigures(figures);
 if (wanted('telemetry')) await telemetryFigures(figures, IDLE_SECONDS);
+if (wanted('image')) await imageFigures(figures);
 
 let modelPath: string | null = null;
 if (wanted('download') || wanted('models')) {

@@ -1,0 +1,141 @@
+// A QEMU virtual machine booting a Hearth disk image under UEFI (OVMF / AAVMF) with
+// software emulation (this machine has no usable KVM), its serial console in a file and
+// its network on a tap device inside a test network namespace.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { sleep } from '../net/lab.js';
+
+export type Arch = 'amd64' | 'arm64';
+
+const FIRMWARE: Record<Arch, { code: string; vars: string; pkg: string; qemu: string; qemuPkg: string }> = {
+  amd64: { code: '/usr/share/OVMF/OVMF_CODE_4M.fd', vars: '/usr/share/OVMF/OVMF_VARS_4M.fd', pkg: 'ovmf', qemu: 'qemu-system-x86_64', qemuPkg: 'qemu-system-x86' },
+  arm64: { code: '/usr/share/AAVMF/AAVMF_CODE.fd', vars: '/usr/share/AAVMF/AAVMF_VARS.fd', pkg: 'qemu-efi-aarch64', qemu: 'qemu-system-aarch64', qemuPkg: 'qemu-system-arm' },
+};
+
+/** Why this machine cannot boot an image of this architecture, or [] when it can. */
+export function vmPrerequisites(arch: Arch): string[] {
+  const fw = FIRMWARE[arch];
+  const problems: string[] = [];
+  if (!existsSync(fw.code)) problems.push(`UEFI firmware ${fw.code} is missing (Debian package ${fw.pkg})`);
+  if (!existsSync(`/usr/bin/${fw.qemu}`)) problems.push(`${fw.qemu} is missing (Debian package ${fw.qemuPkg})`);
+  return problems;
+}
+
+export interface VmOptions {
+  arch: Arch;
+  disk: string;
+  /** Network namespace holding the tap device. */
+  netns: string;
+  tap: string;
+  mac: string;
+  dir: string;
+  name: string;
+}
+
+export class Vm {
+  private proc: ChildProcess | null = null;
+  private exited: Promise<number | null> = Promise.resolve(null);
+  readonly serialPath: string;
+  private readonly varsPath: string;
+  startedAt = 0;
+  private serialOffset = 0;
+
+  constructor(private readonly o: VmOptions) {
+    this.serialPath = join(o.dir, `${o.name}.serial`);
+    this.varsPath = join(o.dir, `${o.name}.vars.fd`);
+  }
+
+  /** Cold start; the serial log restarts so waits only see this boot. */
+  start(): void {
+    if (this.proc) throw new Error('the VM is already running');
+    const fw = FIRMWARE[this.o.arch];
+    if (!existsSync(this.varsPath)) copyFileSync(fw.vars, this.varsPath);
+    // -cpu max: every feature TCG emulates (the default qemu64 model has tripped the guest's FPU code).
+    const machine = this.o.arch === 'amd64' ? ['-machine', 'q35', '-cpu', 'max', '-accel', 'tcg'] : ['-machine', 'virt', '-cpu', 'max', '-accel', 'tcg'];
+    const args = [
+      'netns', 'exec', this.o.netns, fw.qemu,
+      ...machine,
+      '-smp', '2', '-m', '2048',
+      '-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${fw.code}`,
+      '-drive', `if=pflash,format=raw,unit=1,file=${this.varsPath}`,
+      '-drive', `if=none,id=disk,format=raw,file=${this.o.disk}`,
+      '-device', 'virtio-blk-pci,drive=disk',
+      '-netdev', `tap,id=net0,ifname=${this.o.tap},script=no,downscript=no`,
+      '-device', `virtio-net-pci,netdev=net0,mac=${this.o.mac}`,
+      '-device', 'virtio-rng-pci',
+      '-display', 'none', '-vga', 'none', '-monitor', 'none',
+      '-serial', `file:${this.serialPath}`,
+    ];
+    // Emptied here, not only by QEMU when it opens the file: a wait must never see the last boot.
+    writeFileSync(this.serialPath, '');
+    this.serialOffset = 0;
+    this.startedAt = Date.now();
+    const proc = spawn('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    this.proc = proc;
+    this.exited = new Promise((resolve) => {
+      proc.on('exit', (code) => {
+        if (code !== 0 && code !== null && stderr) process.stderr.write(`qemu (${this.o.name}) exited ${code}: ${stderr}\n`);
+        this.proc = null;
+        resolve(code);
+      });
+    });
+  }
+
+  get running(): boolean {
+    return this.proc !== null;
+  }
+
+  /** Everything the serial console printed in this boot, with ANSI escapes removed. */
+  serial(): string {
+    try {
+      return readFileSync(this.serialPath, 'utf8').slice(this.serialOffset).replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+    } catch {
+      return '';
+    }
+  }
+
+  /** Later waits only look at what the console prints from now on (a reboot inside one QEMU run). */
+  markSerial(): void {
+    try {
+      this.serialOffset = readFileSync(this.serialPath, 'utf8').length;
+    } catch {
+      this.serialOffset = 0;
+    }
+  }
+
+  /** Wait for the console to print something matching; ms since QEMU started. */
+  async waitSerial(what: string, pattern: RegExp, timeoutMs: number): Promise<{ match: RegExpMatchArray; ms: number }> {
+    const t0 = Date.now();
+    for (;;) {
+      const m = this.serial().match(pattern);
+      if (m) return { match: m, ms: Date.now() - this.startedAt };
+      if (!this.proc) throw new Error(`the VM stopped before ${what}; console:\n${this.tail()}`);
+      if (/Kernel panic - not syncing/.test(this.serial())) throw new Error(`the guest kernel crashed before ${what}; console:\n${this.tail()}`);
+      if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} on the serial console; last lines:\n${this.tail()}`);
+      await sleep(250);
+    }
+  }
+
+  /** The console's last lines; from the start of a guest kernel crash when there is one. */
+  tail(lines = 40): string {
+    const all = this.serial().split('\n');
+    const crash = all.findIndex((l) => /Kernel panic|BUG:|Oops:|general protection fault/.test(l));
+    return crash >= 0 ? all.slice(crash, crash + lines).join('\n') : all.slice(-lines).join('\n');
+  }
+
+  /** Wait for QEMU to exit on its own (the guest powered off). */
+  async waitExit(timeoutMs: number): Promise<void> {
+    const done = await Promise.race([this.exited.then(() => true), sleep(timeoutMs).then(() => false)]);
+    if (!done) throw new Error(`the VM did not power off within ${timeoutMs} ms; console:\n${this.tail()}`);
+  }
+
+  async kill(): Promise<void> {
+    if (!this.proc) return;
+    this.proc.kill('SIGKILL');
+    await this.exited;
+  }
+}
