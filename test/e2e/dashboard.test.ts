@@ -1,9 +1,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { launchBrowser, shooter, watch } from '../helpers/browser.js';
-import { controlRequest, removeDir, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
-import { heading, signIn } from '../helpers/wizard.js';
+import { heading, setUpDaemon, signIn } from '../helpers/wizard.js';
 import type { TelemetrySample } from '../../appliance/src/telemetry/types.js';
 
 // The dashboard in a real browser against a real hearthd sampling this machine: the status at a glance
@@ -50,15 +49,7 @@ async function drawnChart(page: Page, metric: string): Promise<{ width: number; 
 
 test('dashboard: live status at a glance, absent readings said plainly, charts over hour and day, alerts; 1280 and 375 px', async (t) => {
   assert.ok(browser, 'the browser did not start');
-  const d: RunningDaemon = await startDaemon({ env: { HEARTH_SMB: 'off' } });
-  const contexts: BrowserContext[] = [];
-  t.after(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
-    await d.stop();
-    await removeDir(d.dataDir);
-  });
-  const setup = await controlRequest(d.socketPath, 'POST', '/setup', { owner: OWNER, password: PASSWORD, name: 'Study Hearth' });
-  assert.equal(setup.status, 200, JSON.stringify(setup.body));
+  const { d, contexts } = await setUpDaemon(t, { owner: OWNER, password: PASSWORD, name: 'Study Hearth' });
 
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   contexts.push(context);

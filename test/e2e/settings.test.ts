@@ -2,10 +2,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { launchBrowser, shooter, watch } from '../helpers/browser.js';
-import { controlRequest, removeDir, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
-import { heading } from '../helpers/wizard.js';
+import { heading, setUpDaemon } from '../helpers/wizard.js';
 
 // The telemetry settings on the Settings page in a real browser against a real hearthd: the price and
 // the thresholds set through the page, a bad value refused by the server with its reason next to the
@@ -50,15 +49,7 @@ interface SettingsView {
 
 test('settings: price and thresholds set through the page, a bad value refused with the reason shown, kept after a reload; 1280 and 375 px', async (t) => {
   assert.ok(browser, 'the browser did not start');
-  const d: RunningDaemon = await startDaemon({ env: { HEARTH_SMB: 'off' } });
-  const contexts: BrowserContext[] = [];
-  t.after(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
-    await d.stop();
-    await removeDir(d.dataDir);
-  });
-  const setup = await controlRequest(d.socketPath, 'POST', '/setup', { owner: OWNER, password: PASSWORD, name: 'Study Hearth' });
-  assert.equal(setup.status, 200, JSON.stringify(setup.body));
+  const { d, contexts } = await setUpDaemon(t, { owner: OWNER, password: PASSWORD, name: 'Study Hearth' });
 
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   contexts.push(context);
@@ -184,15 +175,7 @@ test('settings: price and thresholds set through the page, a bad value refused w
 
 test('factory reset: the danger card asks for the box’s name, then the app shows that the box is resetting; 375 and 1280 px', async (t) => {
   assert.ok(browser, 'the browser did not start');
-  const d: RunningDaemon = await startDaemon({ env: { HEARTH_SMB: 'off' } });
-  const contexts: BrowserContext[] = [];
-  t.after(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
-    await d.stop();
-    await removeDir(d.dataDir);
-  });
-  const setup = await controlRequest(d.socketPath, 'POST', '/setup', { owner: OWNER, password: PASSWORD, name: 'Study Hearth' });
-  assert.equal(setup.status, 200, JSON.stringify(setup.body));
+  const { d, contexts } = await setUpDaemon(t, { owner: OWNER, password: PASSWORD, name: 'Study Hearth' });
   const suffix = JSON.parse(await readFile(join(d.dataDir, 'config.json'), 'utf8')).device.suffix as string;
   const name = `hearth-${suffix}`;
   const marker = join(d.dataDir, 'factory-reset-request');

@@ -1,5 +1,7 @@
-import type { Page } from 'playwright-core';
-import { controlRequest, type RunningDaemon } from './daemon.js';
+import assert from 'node:assert/strict';
+import type { TestContext } from 'node:test';
+import type { BrowserContext, Page } from 'playwright-core';
+import { controlRequest, removeDir, startDaemon, type RunningDaemon } from './daemon.js';
 
 /** A page's main heading: how the e2e tests know which step or page is on screen. */
 export const heading = (page: Page, name: string | RegExp) => page.getByRole('heading', { name, level: 1 });
@@ -38,4 +40,22 @@ export async function signIn(page: Page, url: string, who: { owner: string; pass
   await page.getByLabel('Password').fill(who.password);
   await page.keyboard.press('Enter');
   await heading(page, 'Dashboard').waitFor();
+}
+
+/**
+ * A daemon already set up through the control socket (no wizard), without Samba, for tests of
+ * the pages behind sign-in. The browser contexts pushed onto `contexts` are closed, and the
+ * daemon stopped and its data removed, when the test ends.
+ */
+export async function setUpDaemon(t: TestContext, who: { owner: string; password: string; name: string }): Promise<{ d: RunningDaemon; contexts: BrowserContext[] }> {
+  const d = await startDaemon({ env: { HEARTH_SMB: 'off' } });
+  const contexts: BrowserContext[] = [];
+  t.after(async () => {
+    for (const c of contexts) await c.close().catch(() => undefined);
+    await d.stop();
+    await removeDir(d.dataDir);
+  });
+  const setup = await controlRequest(d.socketPath, 'POST', '/setup', { owner: who.owner, password: who.password, name: who.name });
+  assert.equal(setup.status, 200, JSON.stringify(setup.body));
+  return { d, contexts };
 }

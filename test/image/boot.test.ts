@@ -163,7 +163,7 @@ describe(`the ${ARCH} disk image, booted in QEMU`, { concurrency: false }, () =>
     await fromPoweredOff();
     vm.start();
     const code = await vm.waitSerial('the setup code', /Setup code: ([A-Z0-9]{4}-[A-Z0-9]{4})/, BOOT_MS);
-    assert.equal(code.match[1], PRESET_CODE, 'the provisioned setup code is the one shown');
+    assert.equal(code.match[1], PRESET_CODE, `the provisioned setup code is the one shown; console:\n${vm.tail(80)}`);
     assert.match(vm.serial(), /http:\/\/den\.local/, 'the console names the provisioned host name');
     const health = await waitHealth();
     figures.firstBootToHealthMs = health.ms;
