@@ -11,6 +11,7 @@ declare -A need=(
   [/usr/sbin/dnsmasq]=dnsmasq-base
   [/usr/bin/ssh]=openssh-client
   [/usr/sbin/ip]=iproute2
+  [/usr/sbin/debugfs]=e2fsprogs
 )
 case $ARCH in
   amd64)
