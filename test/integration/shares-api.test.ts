@@ -1,7 +1,7 @@
 // The shares API and CLI against the built hearthd with its own smbd: every bad input of the
 // issue refused with a reason and nothing changed; create, rename (with its folder), update,
 // remove keeping files, delete with typed confirmation; a vanished folder reported, not crashed.
-// Needs Samba (smbd, testparm, smbpasswd): without it the test fails, it never skips.
+// Needs Samba (smbd, testparm, pdbedit): without it the test fails, it never skips.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,7 +20,7 @@ const configShares = async () => JSON.parse(await readFile(join(d.dataDir, 'conf
 const smbConf = () => readFile(join(d.dataDir, 'samba', 'smb.conf'), 'utf8');
 
 before(async () => {
-  for (const program of ['/usr/sbin/smbd', '/usr/bin/testparm', '/usr/bin/smbpasswd']) {
+  for (const program of ['/usr/sbin/smbd', '/usr/bin/testparm', '/usr/bin/pdbedit']) {
     if (!existsSync(program)) throw new Error(`${program} is missing: install samba (make test-deps does it)`);
   }
   outside = await tempDataDir('hearth-usb-');
@@ -226,7 +226,7 @@ test('a folder that vanishes while shared (USB pulled) is reported, and comes ba
   assert.equal((await owner.request('DELETE', '/api/shares/Stick', {})).status, 204);
 });
 
-test('SMB password: length checked, set through smbpasswd, never in config.json', async () => {
+test('SMB password: length checked, set through pdbedit, never in config.json', async () => {
   const short = await owner.post('/api/shares/smb-password', { password: 'short' });
   assert.equal(short.status, 400);
   assert.match(short.body.detail, /8 to 128 characters/);

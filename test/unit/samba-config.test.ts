@@ -42,6 +42,7 @@ test('private conf: SMB2+, no guest, no printers, every state dir under the data
     'username map = /srv/hearth/samba/users.map',
     'state directory = /srv/hearth/samba/state',
     'ncalrpc dir = /srv/hearth/samba/ncalrpc',
+    'log file = /srv/hearth/samba/log/log.%m',
   ]) {
     assert.ok(conf.includes(`  ${line}\n`), `missing: ${line}`);
   }
@@ -80,7 +81,7 @@ test('testparm accepts the generated conf (Samba must be installed)', () => {
   try {
     const conf = join(dir, 'smb.conf');
     const paths = sambaPaths(dir);
-    for (const d of [paths.state, paths.cache, paths.lock, paths.pid, paths.private, paths.ncalrpc]) mkdirSync(d, { recursive: true });
+    for (const d of [paths.state, paths.cache, paths.lock, paths.pid, paths.private, paths.ncalrpc, paths.log]) mkdirSync(d, { recursive: true });
     writeFileSync(conf, generateSambaConfig(input({ paths })));
     const out = execFileSync('testparm', ['-s', conf], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     assert.match(out, /\[Inbox\]/);

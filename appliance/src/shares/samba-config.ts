@@ -11,6 +11,7 @@ export interface SambaPaths {
   pid: string;
   private: string;
   ncalrpc: string;
+  log: string;
   passdb: string;
 }
 
@@ -26,6 +27,7 @@ export function sambaPaths(dataDir: string): SambaPaths {
     pid: join(root, 'pid'),
     private: join(root, 'private'),
     ncalrpc: join(root, 'ncalrpc'),
+    log: join(root, 'log'),
     passdb: join(root, 'private', 'passdb.tdb'),
   };
 }
@@ -100,6 +102,9 @@ export function generateSambaConfig(c: SambaConfigInput): string {
       `  passdb backend = tdbsam:${value(p.passdb)}`,
       `  username map = ${value(p.usernameMap)}`,
       '  logging = stdout',
+      // samba-dcerpcd and its rpcd_* helpers log to files (and keep cores) beside this, not in /var/log/samba, which is root's.
+      `  log file = ${value(join(p.log, 'log.%m'))}`,
+      '  max log size = 1000',
       `  log level = ${c.logLevel}`,
       // Without a range Samba logs a warning on every connection.
       '  idmap config * : backend = tdb',

@@ -110,11 +110,12 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 export class SambaServer extends EventEmitter {
   readonly paths: SambaPaths;
   readonly unixUser = userInfo().username;
-  private programs: { smbd: string | null; testparm: string | null; smbcontrol: string | null; smbpasswd: string | null } = {
+  private programs: { smbd: string | null; testparm: string | null; smbcontrol: string | null; smbpasswd: string | null; pdbedit: string | null } = {
     smbd: null,
     testparm: null,
     smbcontrol: null,
     smbpasswd: null,
+    pdbedit: null,
   };
   private vfsObjects: string[] = [];
   private child: ChildProcess | null = null;
@@ -150,17 +151,21 @@ export class SambaServer extends EventEmitter {
     return this.child?.pid ?? null;
   }
   get installed(): boolean {
-    return this.programs.smbd !== null && this.programs.testparm !== null && this.programs.smbpasswd !== null;
+    return this.programs.smbd !== null && this.programs.testparm !== null && this.passwordProgram !== null;
+  }
+  /** pdbedit for the private passdb, smbpasswd for the system's (see setPassword). */
+  private get passwordProgram(): string | null {
+    return this.options.mode === 'private' ? this.programs.pdbedit : this.programs.smbpasswd;
   }
 
   /** Find the programs and modules; make the state folders. Never throws over Samba itself. */
   async init(): Promise<void> {
     if (this.options.mode === 'off') return;
-    const [smbd, testparm, smbcontrol, smbpasswd] = await Promise.all(['smbd', 'testparm', 'smbcontrol', 'smbpasswd'].map((p) => findProgram(p, this.options.programDir)));
-    this.programs = { smbd: smbd ?? null, testparm: testparm ?? null, smbcontrol: smbcontrol ?? null, smbpasswd: smbpasswd ?? null };
+    const [smbd, testparm, smbcontrol, smbpasswd, pdbedit] = await Promise.all(['smbd', 'testparm', 'smbcontrol', 'smbpasswd', 'pdbedit'].map((p) => findProgram(p, this.options.programDir)));
+    this.programs = { smbd: smbd ?? null, testparm: testparm ?? null, smbcontrol: smbcontrol ?? null, smbpasswd: smbpasswd ?? null, pdbedit: pdbedit ?? null };
     const p = this.paths;
     await mkdir(p.root, { recursive: true, mode: 0o700 });
-    for (const dir of [p.state, p.cache, p.lock, p.pid, p.ncalrpc]) await mkdir(dir, { recursive: true, mode: 0o755 });
+    for (const dir of [p.state, p.cache, p.lock, p.pid, p.ncalrpc, p.log]) await mkdir(dir, { recursive: true, mode: 0o755 });
     await mkdir(p.private, { recursive: true, mode: 0o700 });
     if (!this.installed) {
       this.setState('not-installed', INSTALL_HINT);
@@ -266,9 +271,13 @@ export class SambaServer extends EventEmitter {
   /** Set the SMB password of the daemon's user in Samba's passdb; the password goes through stdin only. */
   async setPassword(password: string): Promise<void> {
     if (this.options.mode === 'off') throw new Error('SMB is turned off on this box (HEARTH_SMB=off).');
-    if (!this.programs.smbpasswd) throw new Error(INSTALL_HINT);
-    const args = this.options.mode === 'private' ? ['-c', this.paths.conf, '-s', '-a', this.unixUser] : ['-s', '-a', this.unixUser];
-    const r = await runProgram(this.programs.smbpasswd, args, `${password}\n${password}\n`);
+    const program = this.passwordProgram;
+    if (!program) throw new Error(INSTALL_HINT);
+    // Private passdb: pdbedit, because smbpasswd refuses -a and -c to anyone but root, and hearthd is
+    // not root on the box; pdbedit -a adds the user or sets the password of an existing one.
+    // The system's passdb is root's to write, through smbpasswd.
+    const args = this.options.mode === 'private' ? ['-s', this.paths.conf, '-t', '-a', '-u', this.unixUser] : ['-s', '-a', this.unixUser];
+    const r = await runProgram(program, args, `${password}\n${password}\n`);
     if (r.code !== 0) throw new Error(`Samba did not accept the password: ${(r.stderr.trim() || r.stdout.trim()).split('\n').pop()}`);
   }
 

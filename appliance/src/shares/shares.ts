@@ -428,7 +428,7 @@ export class ShareManager extends EventEmitter implements Module {
     });
   }
 
-  /** Set the SMB password of the owner's SMB login (stdin to smbpasswd; never stored by Hearth). */
+  /** Set the SMB password of the owner's SMB login (stdin to pdbedit, or smbpasswd for the system passdb; never stored by Hearth). */
   async setSmbPassword(password: unknown): Promise<void> {
     if (typeof password !== 'string') throw badRequest('Give the new SMB password.', { field: 'password' });
     if (password.length < MIN_SMB_PASSWORD || password.length > MAX_SMB_PASSWORD) {
