@@ -6,7 +6,8 @@
 //   1. first boot: setup code on the serial console, /api/health over the network,
 //      _hearth._tcp and the provisioned host name over mDNS, the provisioning applied
 //      (SSH key, time zone, Wi-Fi) with its secrets removed, read-only root, grown data;
-//   2. claim and finish setup over HTTP, power off, cold boot: still set up (and timed);
+//   2. claim and finish setup over HTTP, a file into a share over SMB, power off, cold boot:
+//      still set up, the file still there (and the boot timed);
 //   3. the same image with hearthd masked: time to the login prompt;
 //   4. hearth-factory-reset on the boot partition: back unclaimed with a new setup code;
 //   5. claimed again, a factory reset asked for over HTTP reboots it into the same reset.
@@ -15,6 +16,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +34,7 @@ const GUEST_MAC = '52:54:00:4e:41:50';
 const BASE = `http://${GUEST_IP}`;
 const PRESET_CODE = 'K7QM-2XPD';
 const OWNER = { user: 'robin', password: 'a long enough passphrase' };
+const SMB_PASSWORD = 'share pass 42';
 // Under emulation a boot takes tens of seconds; these bounds leave room for a slow CI box.
 const BOOT_MS = 300_000;
 
@@ -41,7 +44,7 @@ function prerequisites(): string[] {
   if (!IMAGE) problems.push('HEARTH_IMAGE is not set; run it through `make test` or `make image-test`, which build the image first');
   else if (!existsSync(IMAGE)) problems.push(`the image ${IMAGE} does not exist; build it with make image ARCH=${ARCH}`);
   problems.push(...vmPrerequisites(ARCH));
-  for (const [tool, pkg] of [['/usr/sbin/dnsmasq', 'dnsmasq-base'], ['/usr/bin/ssh', 'openssh-client'], ['/usr/bin/mcopy', 'mtools'], ['/usr/bin/avahi-browse', 'avahi-utils']]) {
+  for (const [tool, pkg] of [['/usr/sbin/dnsmasq', 'dnsmasq-base'], ['/usr/bin/ssh', 'openssh-client'], ['/usr/bin/mcopy', 'mtools'], ['/usr/bin/avahi-browse', 'avahi-utils'], ['/usr/bin/smbclient', 'smbclient']]) {
     if (!existsSync(tool!)) problems.push(`${tool} is missing (Debian package ${pkg})`);
   }
   return problems;
@@ -203,11 +206,22 @@ describe(`the ${ARCH} disk image, booted in QEMU`, { concurrency: false }, () =>
     assert.match(await ssh('ps -o user= -C node'), /hearth/, 'hearthd runs as its own user');
   });
 
-  test('claiming and finishing setup over HTTP survives a power cycle; boot time measured', async (t) => {
+  test('claiming, setting up and a file in a share over SMB survive a power cycle; boot time measured', async (t) => {
     if (problems.length) return t.skip('prerequisites missing (see above)');
     assert.ok(vm.running, 'this step continues from the first boot, which did not leave the box running');
     const done = await guestClient('claim', PRESET_CODE, OWNER.user, OWNER.password);
     assert.equal(done.setup, 'complete');
+    // Samba under the unprivileged hearthd: a share, and a file there and back with smbclient.
+    await guestClient('share', OWNER.user, OWNER.password, SMB_PASSWORD);
+    const payload = join(lab.dir, 'upload.bin');
+    writeFileSync(payload, randomBytes(100_000));
+    const smb = (command: string) => inHost('smbclient', [`//${GUEST_IP}/Inbox`, '-U', `${OWNER.user}%${SMB_PASSWORD}`, '-m', 'SMB3', '-c', command], 60_000);
+    const { value: put } = await waitFor('smbclient to upload into Inbox', 60_000, async () => {
+      const r = await smb(`put ${payload} upload.bin`);
+      return r.code === 0 ? r : undefined;
+    }, 2000);
+    assert.equal(put.code, 0);
+    assert.match(await ssh('ls -l /var/lib/hearth/data/shares/Inbox/upload.bin'), / hearth hearth 100000 /, 'stored as the service user');
     await powerOff();
 
     vm.start();
@@ -218,6 +232,13 @@ describe(`the ${ARCH} disk image, booted in QEMU`, { concurrency: false }, () =>
     assert.equal(health.body.setup, 'complete', 'setup is still complete after the reboot');
     assert.equal((await guestClient('login', OWNER.user, OWNER.password)).status, 200, 'the owner can sign in after the reboot');
     assert.doesNotMatch(vm.serial(), /Setup code:/, 'no setup code is shown once the box is set up');
+    const back = join(lab.dir, 'download.bin');
+    const get = await waitFor('smbclient to download from Inbox after the reboot', 60_000, async () => {
+      const r = await inHost('smbclient', [`//${GUEST_IP}/Inbox`, '-U', `${OWNER.user}%${SMB_PASSWORD}`, '-m', 'SMB3', '-c', `get upload.bin ${back}`], 60_000);
+      return r.code === 0 ? r : undefined;
+    }, 2000);
+    assert.equal(get.value.code, 0);
+    assert.ok(readFileSync(back).equals(readFileSync(join(lab.dir, 'upload.bin'))), 'the file comes back the same after a power cycle');
     await powerOff();
   });
 

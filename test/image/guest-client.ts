@@ -5,6 +5,7 @@
 //   login <owner> <pass>           sign in; prints the status
 //   device                         GET /api/device (open to anyone before setup)
 //   reset <owner> <pass>           sign in and ask for a factory reset, typing the factory name
+//   share <owner> <pass> <smbpass> sign in, set the SMB password, make the share "Inbox"
 // Prints one JSON line; exits 1 with the error on failure.
 
 import { HttpClient } from '../helpers/http-client.js';
@@ -39,6 +40,16 @@ async function main(): Promise<unknown> {
       const [owner, password] = args;
       const r = await client.post('/api/auth/login', { username: owner, password });
       return { status: r.status };
+    }
+    case 'share': {
+      const [owner, password, smbPassword] = args;
+      const login = await client.post('/api/auth/login', { username: owner, password });
+      if (login.status !== 200) throw new Error(`login answered ${login.status}: ${login.text}`);
+      const pass = await client.post('/api/shares/smb-password', { password: smbPassword });
+      if (pass.status !== 204) throw new Error(`smb-password answered ${pass.status}: ${pass.text}`);
+      const share = await client.post('/api/shares', { name: 'Inbox' });
+      if (share.status !== 201) throw new Error(`making the share answered ${share.status}: ${share.text}`);
+      return { status: share.status };
     }
     case 'device': {
       const r = await client.get('/api/device');
