@@ -23,9 +23,10 @@ export async function imageFigures(figures: Figures): Promise<void> {
   const boot = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=dot', join(ROOT, 'test/image/boot.test.ts')], {
     cwd: ROOT,
     env: { ...process.env, HEARTH_IMAGE: image },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 64 << 20,
   });
-  if (boot.status !== 0) throw new Error('the image boot test failed; run make image-test to see why');
+  if (boot.status !== 0) throw new Error(`the image boot test failed:\n${boot.stdout.toString().slice(-6000)}`);
   const b = JSON.parse(readFileSync(image.replace(/\.img$/, '.boot.json'), 'utf8'));
   figures.add('image: first boot to /api/health (grows data, makes keys)', b.firstBootToHealthMs, 'ms', 'from QEMU start, TCG emulation');
   figures.add('image: boot to /api/health', b.bootToHealthMs, 'ms', 'cold boot of a set-up box, from QEMU start');
