@@ -261,7 +261,8 @@ function flashOnTerminal(args: string[], answer: string): Promise<{ code: number
   });
 }
 
-test('on a terminal: asks naming the image, its size and the target; only "yes" writes', { skip: !existsSync('/usr/bin/script') && 'needs script (bsdutils)' }, async () => {
+test('on a terminal: asks naming the image, its size and the target; only "yes" writes', async () => {
+  assert.ok(existsSync('/usr/bin/script'), 'this test needs /usr/bin/script for a real terminal (Debian package bsdutils)');
   const disk = await patternFile('asked.img', 80 * MiB);
   const no = await flashOnTerminal([img, disk.path], 'y');
   assert.match(no.output, /Write hearth-0\.0\.0-test\.img \(67 MB\) to .*asked\.img \(a 84 MB file\)\? Everything on it is erased\. Type yes:/);
