@@ -17,7 +17,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Lab, removeStaleLabs, run, waitFor } from '../net/lab.js';
@@ -150,6 +150,11 @@ describe(`the ${ARCH} disk image, booted in QEMU`, { concurrency: false }, () =>
   after(async () => {
     if (problems.length) return;
     await vm?.kill();
+    if (vm) {
+      // Every boot's console, kept next to the image: what to read when a step failed.
+      vm.keepConsole();
+      if (existsSync(vm.consoleLogPath)) copyFileSync(vm.consoleLogPath, IMAGE.replace(/\.img$/, '.boot-console.log'));
+    }
     if (IMAGE && Object.keys(figures).length) {
       const out = IMAGE.replace(/\.img$/, '.boot.json');
       writeFileSync(out, JSON.stringify({ image: basename(IMAGE), arch: ARCH, measuredAt: new Date().toISOString(), ...figures }, null, 2) + '\n');
@@ -204,6 +209,8 @@ describe(`the ${ARCH} disk image, booted in QEMU`, { concurrency: false }, () =>
     assert.match(unit, /ActiveState=active/);
     assert.match(unit, /ProtectSystem=strict/);
     assert.match(await ssh('ps -o user= -C node'), /hearth/, 'hearthd runs as its own user');
+    const cycles = await ssh("journalctl -b --no-pager -o cat | grep -i 'ordering cycle' || true");
+    assert.equal(cycles.trim(), '', 'systemd found no ordering cycle among the units');
   });
 
   test('claiming, setting up and a file in a share over SMB survive a power cycle; boot time measured', async () => {
@@ -232,6 +239,7 @@ describe(`the ${ARCH} disk image, booted in QEMU`, { concurrency: false }, () =>
     assert.equal(health.body.setup, 'complete', 'setup is still complete after the reboot');
     assert.equal((await guestClient('login', OWNER.user, OWNER.password)).status, 200, 'the owner can sign in after the reboot');
     assert.doesNotMatch(vm.serial(), /Setup code:/, 'no setup code is shown once the box is set up');
+    assert.match(vm.serial(), /^den login:/m, 'the provisioned host name survived setup and the power cycle');
     const back = join(lab.dir, 'download.bin');
     const get = await waitFor('smbclient to download from Inbox after the reboot', 60_000, async () => {
       const r = await inHost('smbclient', [`//${GUEST_IP}/Inbox`, '-U', `${OWNER.user}%${SMB_PASSWORD}`, '-m', 'SMB3', '-c', `get upload.bin ${back}`], 60_000);
@@ -265,6 +273,9 @@ describe(`the ${ARCH} disk image, booted in QEMU`, { concurrency: false }, () =>
     assert.deepEqual(problems, [], `cannot run the image boot test: ${problems.join('; ')}`);
     await fromPoweredOff();
     await espWriteFile(disk, FACTORY_RESET_FILE, '');
+    // The reset erases the box's SSH keys with the rest of its data; a new provisioning file next to
+    // the request (as an owner handing the box on would write) is applied to the reset box.
+    await espWriteFile(disk, PROVISION_FILE, JSON.stringify({ sshAuthorizedKeys: [readFileSync(`${sshKey}.pub`, 'utf8').trim()] }));
     vm.start();
     const code = await vm.waitSerial('a new setup code', /Setup code: ([A-Z0-9]{4}-[A-Z0-9]{4})/, BOOT_MS);
     assert.notEqual(code.match[1], PRESET_CODE, 'a new setup code, not the provisioned one');
@@ -274,6 +285,11 @@ describe(`the ${ARCH} disk image, booted in QEMU`, { concurrency: false }, () =>
     const claim = await guestClient('login', OWNER.user, OWNER.password);
     assert.notEqual(claim.status, 200, 'the old owner is gone');
     assert.equal(await espReadFile(disk, FACTORY_RESET_FILE), null, 'the request file was removed after the reset');
+    assert.match((await ssh('hostname')).trim(), /^hearth-[0-9a-f]{4}$/, 'the reset box has a factory name again, not the provisioned "den"');
+    // mkfs must be done before e2fsck opens the partition: both used to start when it appeared.
+    const [resetEnd, fsckStart] = (await ssh("systemctl show -P ExecMainExitTimestampMonotonic hearth-factory-reset.service; systemctl show -P ExecMainStartTimestampMonotonic 'systemd-fsck@dev-disk-by\\x2dpartlabel-hearth\\x2ddata.service'")).trim().split('\n').map(Number);
+    assert.ok(resetEnd! > 0 && fsckStart! > 0, `both the reset and the data partition's check ran this boot (${resetEnd}, ${fsckStart})`);
+    assert.ok(resetEnd! <= fsckStart!, `the reset finished (${resetEnd} µs) before the file system check started (${fsckStart} µs)`);
   });
 
   test('a factory reset asked for in the web app reboots the box into the reset', async () => {
@@ -286,7 +302,11 @@ describe(`the ${ARCH} disk image, booted in QEMU`, { concurrency: false }, () =>
     assert.equal(asked.status, 202, JSON.stringify(asked.body));
     // hearthd (unprivileged) leaves a request; a root path unit moves it to the boot partition and reboots.
     const t0 = Date.now();
-    await waitFor('the box to reboot into the reset', BOOT_MS, async () => (/factory reset done/.test(vm.serial()) ? true : undefined), 1000);
+    const request = await ssh('sleep 2; systemctl status --no-pager hearth-factory-reset-request.path hearth-factory-reset-request.service 2>&1; ls -la /var/lib/hearth/data /efi').catch((err: Error) => err.message);
+    await vm.waitSerial('the box to reboot into the reset', /factory reset done/, BOOT_MS).catch(async (err: Error) => {
+      const now = await ssh('systemctl status --no-pager hearth-factory-reset-request.path hearth-factory-reset-request.service efi.mount 2>&1; ls -la /var/lib/hearth/data /efi; journalctl -b --no-pager -n 120').catch((e: Error) => e.message);
+      throw new Error(`${err.message}\nthe request's units on the box, 2 s after it:\n${request}\nthe box now:\n${now}`);
+    });
     const fresh = await vm.waitSerial('a new setup code after the reset', /factory reset done[\s\S]*Setup code: ([A-Z0-9]{4}-[A-Z0-9]{4})/, BOOT_MS);
     assert.notEqual(fresh.match[1], code);
     const health = await waitHealth();

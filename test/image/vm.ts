@@ -3,7 +3,7 @@
 // its network on a tap device inside a test network namespace.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sleep } from '../net/lab.js';
 
@@ -69,7 +69,9 @@ export class Vm {
       '-display', 'none', '-vga', 'none', '-monitor', 'none',
       '-serial', `file:${this.serialPath}`,
     ];
-    // Emptied here, not only by QEMU when it opens the file: a wait must never see the last boot.
+    // The last boot's console goes to the whole run's log; then the file is emptied here, not only
+    // by QEMU when it opens it: a wait must never see the last boot.
+    this.keepConsole();
     writeFileSync(this.serialPath, '');
     this.serialOffset = 0;
     this.startedAt = Date.now();
@@ -88,6 +90,18 @@ export class Vm {
 
   get running(): boolean {
     return this.proc !== null;
+  }
+
+  /** Every boot's console so far, oldest first, each headed by when QEMU started. */
+  get consoleLogPath(): string {
+    return join(this.o.dir, `${this.o.name}.console.log`);
+  }
+
+  /** Appends the current boot's console to the run's log (at each start, and once more at the end). */
+  keepConsole(): void {
+    if (!existsSync(this.serialPath) || !this.startedAt) return;
+    appendFileSync(this.consoleLogPath, `\n===== boot at ${new Date(this.startedAt).toISOString()} =====\n${readFileSync(this.serialPath, 'utf8')}`);
+    writeFileSync(this.serialPath, '');
   }
 
   /** Everything the serial console printed in this boot, with ANSI escapes removed. */

@@ -169,6 +169,13 @@ test('naming: 300 characters refused, unicode kept, host name slugified', async 
   assert.equal(ok.body.device.name, 'Küche Hearth');
   assert.equal(ok.body.device.hostname, 'kuche-hearth');
   assert.deepEqual(ok.body.device.localNames.slice(1), ['kuche-hearth.local']);
+  const nameOnly = await owner.put('/api/setup/name', { name: 'Küche' });
+  assert.equal(nameOnly.status, 200);
+  assert.equal(nameOnly.body.device.hostname, 'kuche-hearth', 'a host name left out is kept (a provisioned one survives the wizard)');
+  const cleared = await owner.put('/api/setup/name', { name: 'Küche Hearth', hostname: '' });
+  assert.equal(cleared.body.device.hostname, '', 'an empty host name clears it');
+  const back = await owner.put('/api/setup/name', { name: 'Küche Hearth', hostname: 'kuche-hearth' });
+  assert.equal(back.body.device.hostname, 'kuche-hearth');
 });
 
 test('finish completes setup; health and the device endpoint follow', async () => {

@@ -56,7 +56,8 @@ export class SetupWizard implements Module {
 
   async setName(input: { name?: unknown; hostname?: unknown }): Promise<void> {
     this.requirePending();
-    await this.device.rename({ name: input.name, hostname: input.hostname ?? '' });
+    // A host name left out keeps the one the box has (from provisioning, say); '' clears it.
+    await this.device.rename({ name: input.name, hostname: input.hostname });
     await this.config.update((c) => void (c.setup.step = 'finish'));
   }
 
@@ -83,7 +84,7 @@ export class SetupWizard implements Module {
     if (!existing) checkUsername(input.owner);
     checkPassword(input.password);
     const naming = input.name !== undefined || input.hostname !== undefined;
-    if (naming) this.device.checkNames({ name: input.name, hostname: input.hostname ?? '' });
+    if (naming) this.device.checkNames({ name: input.name, hostname: input.hostname });
     const code = await this.auth.currentSetupCode();
     const { token } = await this.auth.claim(code ?? '', 'local');
     await this.auth.createOwner(token, input.owner, input.password);
