@@ -9,9 +9,11 @@
 //   2. claim and finish setup over HTTP, a file into a share over SMB, power off, cold boot:
 //      still set up, the file still there (and the boot timed);
 //   3. the same image with hearthd masked: time to the login prompt;
-//   4. hearth-factory-reset on the boot partition: back unclaimed with a new setup code;
+//   4. hearth-factory-reset on the boot partition: back unclaimed with a new setup code, the
+//      erase done before the data partition's file system check, a new provisioning file applied;
 //   5. claimed again, a factory reset asked for over HTTP reboots it into the same reset.
-// Figures go to image/out/<image>.boot.json for `make bench`.
+// Figures go to image/out/<image>.boot.json for `make bench`; every boot's console to
+// image/out/<image>.boot-console.log.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
