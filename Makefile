@@ -8,7 +8,7 @@ ARCH ?= amd64
 VERSION = $(shell node -p "require('./package.json').version")
 IMAGE = image/out/hearth-$(VERSION)-$(ARCH).img
 # What goes into the image: when none of it changed since the last build, make test reuses it.
-IMAGE_INPUTS = $(shell find appliance/src provisioning/src ui/src image/build.sh image/packages.txt image/repart image/rootfs package-lock.json -type f 2>/dev/null)
+IMAGE_INPUTS = $(shell find appliance/src provisioning/src ui/src image/build.sh image/packages.txt image/repart image/rootfs package-lock.json \( -type f -o -type l \) 2>/dev/null)
 
 .PHONY: run build test test-deps bench image image-if-stale image-test clean
 

@@ -91,6 +91,14 @@ async function waitHealth(): Promise<{ body: any; ms: number }> {
   return { body: value, ms: Date.now() - vm.startedAt };
 }
 
+/**
+ * Lines of this boot's console where the system says something failed: what a person at the screen
+ * would worry about. (The test VM's firmware first tries QEMU's empty DVD drive; that is not the box.)
+ */
+function consoleFailures(): string[] {
+  return vm.serial().split('\n').filter((l) => !/BdsDxe:/.test(l) && /failed with exit status|\[FAILED\]|: Failed to |emergency mode/.test(l));
+}
+
 /** Each step starts with the VM off; one left running by a failed step is stopped hard. */
 async function fromPoweredOff(): Promise<void> {
   if (vm.running) await vm.kill();
@@ -177,6 +185,7 @@ describe(`the ${ARCH} disk image, booted in QEMU`, { concurrency: false }, () =>
     assert.match(vm.serial(), /http:\/\/den\.local/, 'the console names the provisioned host name');
     const health = await waitHealth();
     figures.firstBootToHealthMs = health.ms;
+    assert.deepEqual(consoleFailures(), [], 'the first boot shows no failure on the console');
     assert.equal(health.body.status, 'ok');
     assert.equal(health.body.setup, 'pending');
 
@@ -242,6 +251,7 @@ describe(`the ${ARCH} disk image, booted in QEMU`, { concurrency: false }, () =>
     assert.equal((await guestClient('login', OWNER.user, OWNER.password)).status, 200, 'the owner can sign in after the reboot');
     assert.doesNotMatch(vm.serial(), /Setup code:/, 'no setup code is shown once the box is set up');
     assert.match(vm.serial(), /^den login:/m, 'the provisioned host name survived setup and the power cycle');
+    assert.deepEqual(consoleFailures(), [], 'a later boot shows no failure on the console');
     const back = join(lab.dir, 'download.bin');
     const get = await waitFor('smbclient to download from Inbox after the reboot', 60_000, async () => {
       const r = await inHost('smbclient', [`//${GUEST_IP}/Inbox`, '-U', `${OWNER.user}%${SMB_PASSWORD}`, '-m', 'SMB3', '-c', `get upload.bin ${back}`], 60_000);
