@@ -320,6 +320,7 @@ describe(`the ${ARCH} disk image, booted in QEMU`, { concurrency: false }, () =>
       throw new Error(`${err.message}\nthe request's units on the box, 2 s after it:\n${request}\nthe box now:\n${now}`);
     });
     const fresh = await vm.waitSerial('a new setup code after the reset', /factory reset done[\s\S]*Setup code: ([A-Z0-9]{4}-[A-Z0-9]{4})/, BOOT_MS);
+    assert.equal(vm.reboots, 1, 'the box rebooted itself once (QEMU powers it on again at once)');
     assert.notEqual(fresh.match[1], code);
     const health = await waitHealth();
     assert.equal(health.body.setup, 'pending');
