@@ -74,7 +74,7 @@ export class Vm {
    * One QEMU process. -no-reboot: a reboot the guest asks for ends QEMU, and the VM is powered on
    * again at once, like a box whose reboot is a power cycle. QEMU's warm reset under OVMF and TCG
    * has stalled between the reset and the guest kernel's first line: once for good in a CI run,
-   * once for 90 s in 45 reboots here, while cold starts never did. Every boot is a cold one now.
+   * once for 90 s in 35 reboots here, while cold starts never did. Every boot is a cold one now.
    */
   private spawnQemu(): void {
     const fw = FIRMWARE[this.o.arch];
